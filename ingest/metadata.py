@@ -1,0 +1,147 @@
+"""Title, publication date and source, read from structured fields first and then the text.
+
+Dates seen in real articles: "date 2025-11-25", "On: November 25, 2025 22:38",
+"Updated: September 04, 2025, 4:25 PM", "1 December 2025". A labelled date (date, on,
+published, posted, updated) wins over a bare date line at the top, which wins over a date in
+the headline area; a date mentioned in the body is never taken as the publication date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlparse
+
+_MONTHS = {
+    m.lower(): i
+    for i, names in enumerate(
+        [
+            ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"),
+            ("May",), ("June", "Jun"), ("July", "Jul"), ("August", "Aug"),
+            ("September", "Sep", "Sept"), ("October", "Oct"), ("November", "Nov"),
+            ("December", "Dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO = r"(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
+_MDY = rf"(?P<am>{_MONTH})\.?\s+(?P<ad>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ay>\d{{4}})"
+_DMY = rf"(?P<bd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<bm>{_MONTH})\.?,?\s+(?P<by>\d{{4}})"
+DATE = re.compile(rf"\b(?:{_ISO}|{_MDY}|{_DMY})\b", re.I)
+_LABELLED = re.compile(r"^(?P<label>date|on|published|posted|updated|last updated)\b\s*:?\s*", re.I)
+_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?(?:\s*[A-Z]{2,4})?)?"
+_BARE_DATE_LINE = re.compile(rf"^(?:\w+day,?\s+)?(?:{DATE.pattern}){_TIME}$", re.I)
+
+_AGENCIES = {
+    "AP": "Associated Press", "AFP": "Agence France-Presse", "Reuters": "Reuters",
+    "UPI": "United Press International", "dpa": "dpa", "Xinhua": "Xinhua",
+    "Ukrinform": "Ukrinform", "Bloomberg": "Bloomberg",
+}
+_DATELINE = re.compile(
+    rf"^[A-Z][A-Za-z .,'’-]{{1,60}}\((?P<agency>{'|'.join(_AGENCIES)})\)\s*[–—-]\s*"
+)
+# An outlet named in attribution: a domain-like name (Censor.NET) or a hyphenated agency name
+# (Interfax-Ukraine). Ordinary words ("according to him", "to officials") never match.
+_ATTRIBUTED = re.compile(
+    r"\b(?:according to|as reported by|reported by|reports)\s+"
+    r"(?P<outlet>[A-Z][\w]*(?:\.[A-Za-z]{2,4})+|[A-Z][\w]+-[A-Z][\w]+)"
+)
+_CAPTION = re.compile(r"(\bPhoto:|\b(AFP|AP|Reuters|Getty Images|EPA|Shutterstock)\.?$)")
+_TITLE_MAX_WORDS = 25
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first date in ``text`` (ISO, 'November 25, 2025' or '1 December 2025')."""
+    text = text.strip()
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    m = DATE.search(text)
+    if not m:
+        return None
+    g = m.groupdict()
+    try:
+        if g["iy"]:
+            return dt.date(int(g["iy"]), int(g["im"]), int(g["id"]))
+        if g["ay"]:
+            return dt.date(int(g["ay"]), _MONTHS[g["am"].lower()], int(g["ad"]))
+        return dt.date(int(g["by"]), _MONTHS[g["bm"].lower()], int(g["bd"]))
+    except ValueError:  # e.g. 2025-02-31
+        return None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _is_body(line: str) -> bool:
+    return len(line.split()) > _TITLE_MAX_WORDS
+
+
+def find_published(text: str) -> dt.date | None:
+    lines = _lines(text)
+    labelled: dict[str, dt.date] = {}
+    for line in lines:
+        m = _LABELLED.match(line)
+        if m and (day := parse_date(line[m.end():][:60])) and DATE.match(line[m.end():]):
+            labelled.setdefault("updated" if "updated" in m["label"].lower() else "published", day)
+    if labelled:
+        return labelled.get("published", labelled.get("updated"))
+    head: list[str] = []
+    for line in lines:
+        if _is_body(line):
+            break
+        head.append(line)
+    for line in head:
+        if _BARE_DATE_LINE.match(line):
+            return parse_date(line)
+    for line in head:
+        if day := parse_date(line):
+            return day
+    return None
+
+
+def find_source(text: str, url: str | None = None) -> str | None:
+    lines = _lines(text)
+    for line in lines[:3]:
+        if m := _DATELINE.match(line):
+            return _AGENCIES[m["agency"]]
+    if m := _ATTRIBUTED.search(text):
+        return m["outlet"]
+    if url:
+        host = urlparse(url).hostname or ""
+        return host.removeprefix("www.") or None
+    return None
+
+
+def _first_sentence(line: str, limit: int = 120) -> str:
+    line = _DATELINE.sub("", line)
+    m = re.search(r"[.!?][\"”’]?(\s|$)", line)
+    sentence = line[: m.end()].strip() if m else line
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def find_title(text: str) -> str:
+    """The headline: a short line before the first paragraph that is not a caption or date.
+    Without one, the lead's first sentence."""
+    lines = _lines(text)
+    for line in lines:
+        if _CAPTION.search(line):
+            continue
+        if _is_body(line):
+            return _first_sentence(line)
+        if (
+            _LABELLED.match(line)
+            or _BARE_DATE_LINE.match(line)
+            or line.endswith(".")
+            or len(line.split()) < 3
+        ):
+            continue
+        return line
+    return _first_sentence(lines[0]) if lines else ""

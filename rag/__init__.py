@@ -1,0 +1,1 @@
+"""rag: question answering over news articles with verified citations (the library)."""

@@ -1,0 +1,105 @@
+"""The ``rag`` command: a thin adapter over the library's typed calls.
+
+Errors the library raises on purpose (``RagError``) become one line on stderr and an exit code
+chosen in ``EXIT_CODES``; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag.errors import ConfigError, ModelUnavailableError, RagError
+
+app = typer.Typer(
+    help="Question answering over news articles, with citations you can check.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+EXIT_CODES: dict[type[RagError], int] = {ConfigError: 2, ModelUnavailableError: 3}
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path | None, typer.Argument(help="File or folder to ingest (default: RAG_DATA_DIR).")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove stored articles whose files are gone.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Load, clean, chunk and embed articles into Chroma; unchanged articles are skipped."""
+    from ingest import ingest as run_ingest
+    from rag.components import load_settings
+
+    settings = load_settings()
+    report = run_ingest(settings, path, prune=prune, progress=not quiet)
+    for skipped in report.skipped:
+        typer.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
+    typer.echo(report.summary())
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what the store holds: collection, model, and each article."""
+    from rag.components import build_embedder, load_settings, open_store
+
+    settings = load_settings()
+    store = open_store(settings, build_embedder(settings))
+    info = dict(store.describe())
+    articles = sorted(store.articles().values(), key=lambda a: a.doc_id)
+    if as_json:
+        info["documents"] = [a.model_dump(mode="json") for a in articles]
+        typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    for key, value in info.items():
+        typer.echo(f"{key:>16}: {value}")
+    if articles:
+        typer.echo("")
+        typer.echo(f"{'document':<26} {'published':<10} {'chunks':>6}  {'source':<18} title")
+        for a in articles:
+            title = a.title if len(a.title) <= 60 else a.title[:59] + "…"
+            typer.echo(
+                f"{a.doc_id:<26} {a.published.isoformat() if a.published else '-':<10} "
+                f"{a.n_chunks:>6}  {(a.source or '-')[:18]:<18} {title}"
+            )
+
+
+@app.command()
+def models() -> None:
+    """List the packaged models this project knows and whether they are installed."""
+    import importlib.metadata
+
+    from rag.models.registry import MODELS, distribution_of
+
+    for spec in MODELS.values():
+        missing = []
+        for req in spec.requirements:
+            try:
+                importlib.metadata.version(distribution_of(req))
+            except importlib.metadata.PackageNotFoundError:
+                missing.append(req)
+        state = "installed" if not missing else f"missing: {spec.install_hint()}"
+        typer.echo(f"{spec.name:<38} {spec.kind:<9} {state}")
+
+
+def main() -> None:
+    try:
+        app()
+    except RagError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        code = next((c for cls, c in EXIT_CODES.items() if isinstance(exc, cls)), 1)
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline model loading: packaged weights only, never a hub download."""

@@ -1,0 +1,67 @@
+"""The one configuration object, read from the environment (prefix ``RAG_``) and ``.env``.
+
+Built once at start-up (CLI main, app lifespan) and passed down; nothing here is read at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Folder of articles to ingest.")
+    chroma_path: Path = Field(
+        Path(".rag/chroma"), description="Embedded Chroma folder (used when no URL is set)."
+    )
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL, e.g. http://127.0.0.1:8000; overrides chroma_path."
+    )
+    collection: str = Field(
+        "articles",
+        min_length=3,
+        max_length=40,
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$",
+        description="Chroma collection name (chunks); articles live in '<name>_docs'.",
+    )
+    cache_dir: Path = Field(
+        Path(".rag/cache"), description="Assembled model files and the tiktoken cache."
+    )
+
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="A packaged model name (see `rag models`) or a local sentence-transformers folder.",
+    )
+    embedding_dtype: Literal["bfloat16", "float32"] = Field(
+        "bfloat16", description="bf16 embeds ~2x faster on CPU with cosine >= 0.998 to fp32."
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=512)
+    threads: int = Field(2, ge=1, le=64, description="CPU threads for the models.")
+
+    chunk_tokens: int = Field(
+        200, ge=16, description="Chunk size in the embedder's own word pieces."
+    )
+    chunk_overlap: int = Field(40, ge=0, description="Overlap between chunks, in word pieces.")
+    tiktoken_encoding: str = Field(
+        "cl100k_base", description="Encoding used to count tokens for LLM budgets."
+    )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
+                f"chunk_tokens ({self.chunk_tokens})"
+            )
+        return self
+
+    @property
+    def docs_collection(self) -> str:
+        return f"{self.collection}_docs"

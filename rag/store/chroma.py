@@ -1,0 +1,218 @@
+"""Chroma behind ``ChunkStore``: embedded (``PersistentClient``) or a server (``HttpClient``).
+
+Embeddings are always computed by the project and passed in; collections are created with
+no embedding function so Chroma never fetches its default model. Both collections record
+the embedding model and dimension, and opening them with another model is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.errors import EmbeddingMismatchError, StoreError
+from rag.protocols import Vectors
+from rag.settings import Settings
+from rag.types import Article, Chunk, StoredArticle
+
+SCHEMA_VERSION = 1
+_PAGE = 5000
+
+
+def _client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"RAG_CHROMA_URL {settings.chroma_url!r} is not an http(s) URL.")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 80),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
+            raise StoreError(
+                f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def published_day(day: dt.date) -> int:
+    """Dates as YYYYMMDD integers, because Chroma filters compare numbers, not strings."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _clean(meta: Mapping[str, Any]) -> dict[str, Any]:
+    # Chroma rejects None values: absent metadata is simply left out.
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+class ChromaStore:
+    def __init__(self, settings: Settings, *, model_id: str, dimension: int) -> None:
+        self.location = settings.chroma_url or str(settings.chroma_path)
+        self.backend = "http" if settings.chroma_url else "persistent"
+        self.model_id = model_id
+        self.dimension = dimension
+        self._client = _client(settings)
+        identity = {
+            "embedding_model": model_id,
+            "embedding_dim": dimension,
+            "schema_version": SCHEMA_VERSION,
+        }
+        self.chunks = self._open(settings.collection, identity)
+        self.docs = self._open(settings.docs_collection, identity)
+
+    def _open(self, name: str, identity: dict[str, Any]) -> Any:
+        try:
+            collection = self._client.get_or_create_collection(
+                name,
+                metadata=identity,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise StoreError(f"Cannot open Chroma collection {name!r} at {self.location}: {exc}") from exc
+        found = collection.metadata or {}
+        if (found.get("embedding_model"), found.get("embedding_dim")) != (
+            identity["embedding_model"],
+            identity["embedding_dim"],
+        ):
+            raise EmbeddingMismatchError(
+                f"Collection {name!r} at {self.location} was built with embedding model "
+                f"{found.get('embedding_model')!r} ({found.get('embedding_dim')} dimensions), "
+                f"not {self.model_id!r} ({self.dimension}); use another RAG_COLLECTION or "
+                "the model it was built with."
+            )
+        return collection
+
+    def _pages(self, collection: Any, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def _batches(self, n: int) -> Iterator[slice]:
+        size = max(1, int(self._client.get_max_batch_size()))
+        for lo in range(0, n, size):
+            yield slice(lo, min(n, lo + size))
+
+    def articles(self) -> dict[str, StoredArticle]:
+        out: dict[str, StoredArticle] = {}
+        for page in self._pages(self.docs, ["metadatas"]):
+            for doc_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                published = meta.get("published")
+                out[doc_id] = StoredArticle(
+                    doc_id=doc_id,
+                    title=meta.get("title", ""),
+                    published=dt.date.fromisoformat(published) if published else None,
+                    source=meta.get("source"),
+                    url=meta.get("url"),
+                    path=meta.get("path", ""),
+                    content_hash=meta.get("content_hash", ""),
+                    version=meta.get("version", ""),
+                    n_chunks=int(meta.get("n_chunks", 0)),
+                )
+        return out
+
+    def chunk_ids_by_doc(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for page in self._pages(self.chunks, ["metadatas"]):
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                out.setdefault(str(meta.get("doc_id")), set()).add(chunk_id)
+        return out
+
+    def upsert_chunks(
+        self, chunks: Sequence[Chunk], vectors: Vectors, articles: Mapping[str, Article]
+    ) -> None:
+        if len(chunks) != len(vectors):
+            raise StoreError(f"{len(chunks)} chunks but {len(vectors)} vectors.")
+        metas = []
+        for c in chunks:
+            a = articles[c.doc_id]
+            metas.append(
+                _clean(
+                    {
+                        "doc_id": c.doc_id,
+                        "version": c.version,
+                        "index": c.index,
+                        "start": c.start,
+                        "end": c.end,
+                        "n_tokens": c.n_tokens,
+                        "n_llm_tokens": c.n_llm_tokens,
+                        "title": a.title,
+                        "source": a.source,
+                        "published": a.published.isoformat() if a.published else None,
+                        "published_day": published_day(a.published) if a.published else None,
+                    }
+                )
+            )
+        for part in self._batches(len(chunks)):
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in chunks[part]],
+                embeddings=vectors[part],
+                documents=[c.text for c in chunks[part]],
+                metadatas=metas[part],
+            )
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        ids = list(ids)
+        for part in self._batches(len(ids)):
+            self.chunks.delete(ids=ids[part])
+
+    def put_articles(
+        self, records: Sequence[StoredArticle], texts: Sequence[str], vectors: Vectors
+    ) -> None:
+        metas = [
+            _clean(
+                {
+                    "title": r.title,
+                    "published": r.published.isoformat() if r.published else None,
+                    "published_day": published_day(r.published) if r.published else None,
+                    "source": r.source,
+                    "url": r.url,
+                    "path": r.path,
+                    "content_hash": r.content_hash,
+                    "version": r.version,
+                    "n_chunks": r.n_chunks,
+                }
+            )
+            for r in records
+        ]
+        for part in self._batches(len(records)):
+            self.docs.upsert(
+                ids=[r.doc_id for r in records[part]],
+                embeddings=vectors[part],
+                documents=list(texts[part]),
+                metadatas=metas[part],
+            )
+
+    def delete_articles(self, doc_ids: Sequence[str]) -> None:
+        doc_ids = list(doc_ids)
+        for part in self._batches(len(doc_ids)):
+            self.docs.delete(ids=doc_ids[part])
+
+    def article_text(self, doc_id: str) -> str | None:
+        got = self.docs.get(ids=[doc_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "backend": self.backend,
+            "location": self.location,
+            "collection": self.chunks.name,
+            "embedding_model": self.model_id,
+            "embedding_dim": self.dimension,
+            "articles": self.docs.count(),
+            "chunks": self.chunks.count(),
+        }
