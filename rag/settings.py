@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         200, ge=16, description="Chunk size in the embedder's own word pieces."
     )
     chunk_overlap: int = Field(40, ge=0, description="Overlap between chunks, in word pieces.")
+    ingest_group_chunks: int = Field(
+        256, ge=1, description="Chunks embedded per call during ingest, across articles."
+    )
     tiktoken_encoding: str = Field(
         "cl100k_base", description="Encoding used to count tokens for LLM budgets."
     )

@@ -130,7 +130,10 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # bf16 normalizes in bf16 (norms ~0.998): renormalize so dot product == cosine.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
 
     def embed_query(self, text: str) -> Vectors:
         return self.embed_documents([text])[0]
