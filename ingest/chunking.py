@@ -17,10 +17,51 @@ from rag.protocols import TokenCounter
 from rag.types import Chunk
 
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "capt",
-    "rep", "sen", "gov", "pres", "u.s", "u.k", "u.n", "e.g", "i.e", "vs", "etc", "no", "inc",
-    "ltd", "co", "corp", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-    "nov", "dec", "approx", "est", "fig", "vol",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "st",
+    "jr",
+    "sr",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "capt",
+    "rep",
+    "sen",
+    "gov",
+    "pres",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.g",
+    "i.e",
+    "vs",
+    "etc",
+    "no",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "approx",
+    "est",
+    "fig",
+    "vol",
 }
 _BOUNDARY = re.compile(r"""[.!?…]+["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9À-Ý])""")
 _LAST_WORD = re.compile(r"(\S+)$")
@@ -38,7 +79,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         segment = line.group()
         for m in _BOUNDARY.finditer(segment):
             word = _LAST_WORD.search(segment[: m.start() + 1])
-            token = word.group(1).lower().strip("\"“‘(").rstrip(".") if word else ""
+            token = word.group(1).lower().strip('"“‘(').rstrip(".") if word else ""
             if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token):
                 continue  # "Mr. Macron", "J. Smith": not the end of a sentence
             end = line.start() + m.end()

@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_VISITORS = re.compile(r"^\d[\d,.\s]*\s+(visitors?|users?|readers?|people)\s+(online|reading)\b.*$", re.I)
-_ADVERT = re.compile(r"^(advertisement|advertising|sponsored( content)?|ad|scroll to continue)$", re.I)
+_VISITORS = re.compile(
+    r"^\d[\d,.\s]*\s+(visitors?|users?|readers?|people)\s+(online|reading)\b.*$", re.I
+)
+_ADVERT = re.compile(
+    r"^(advertisement|advertising|sponsored( content)?|ad|scroll to continue)$", re.I
+)
 _IMAGE_FILE = re.compile(r"^\S+\.(jpe?g|png|gif|webp|svg|avif)$", re.I)
 _READ_MORE = re.compile(
     r"^(read more|read also|also read|see also|related|related (news|articles|stories)|"
-    r"more on this( topic)?|recommended)\b\s*[:.]?", re.I
+    r"more on this( topic)?|recommended)\b\s*[:.]?",
+    re.I,
 )
 _BULLET = re.compile(r"^[•·●▪◦‣∙■□►▶◆◇]\s*")
 _SITE_TAG = re.compile(r"^[a-z0-9_-]{2,24}$")  # e.g. "sites3": a lone lower-case token
@@ -68,7 +73,7 @@ def clean_text(text: str) -> Cleaned:
         elif not any(ch.isalnum() for ch in line):
             rule = "separator"
         elif (more := _READ_MORE.match(line)) and (
-            not line[more.end():].strip() or _is_headline(line[more.end():].strip())
+            not line[more.end() :].strip() or _is_headline(line[more.end() :].strip())
         ):
             rule = "read-more list"
             in_link_list = True
@@ -77,7 +82,7 @@ def clean_text(text: str) -> Cleaned:
             continue
         bullet = _BULLET.match(line)
         if bullet:
-            item = line[bullet.end():]
+            item = line[bullet.end() :]
             if _words(item) <= 3 and not re.search(r"[.!?:]", item):
                 removed.append(Removal("navigation bullet", line))  # e.g. a language menu
                 continue

@@ -7,11 +7,38 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 # Elements that hold page chrome, never article text.
-_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-         "svg", "button", "template", "select")
+_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "template",
+    "select",
+)
 _BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "td")
-_CHROME_HINTS = ("nav", "menu", "breadcrumb", "share", "social", "related", "cookie", "banner",
-                 "newsletter", "subscribe", "sidebar", "comments", "advert", "promo")
+_CHROME_HINTS = (
+    "nav",
+    "menu",
+    "breadcrumb",
+    "share",
+    "social",
+    "related",
+    "cookie",
+    "banner",
+    "newsletter",
+    "subscribe",
+    "sidebar",
+    "comments",
+    "advert",
+    "promo",
+)
 
 
 def _meta(soup: Any, *keys: str) -> str | None:

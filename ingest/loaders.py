@@ -74,7 +74,9 @@ def _load_jsonl(path: Path, rel: str, text: str, result: LoadResult) -> None:
             result.skipped.append(Skipped(where, f"invalid JSON ({exc.msg})"))
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            result.skipped.append(Skipped(where, 'each line must be an object with a "text" string'))
+            result.skipped.append(
+                Skipped(where, 'each line must be an object with a "text" string')
+            )
             continue
         raw_id = record.get("id")
         suffix = _ID_UNSAFE.sub("-", str(raw_id)).strip("-") if raw_id is not None else ""
@@ -163,7 +165,9 @@ def load_directory(root: Path) -> LoadResult:
         for doc in fresh:
             if doc.doc_id in seen:
                 result.skipped.append(
-                    Skipped(doc.path, f"document id {doc.doc_id!r} already used by {seen[doc.doc_id]}")
+                    Skipped(
+                        doc.path, f"document id {doc.doc_id!r} already used by {seen[doc.doc_id]}"
+                    )
                 )
                 continue
             seen[doc.doc_id] = doc.path

@@ -23,7 +23,7 @@ def markdown_to_text(text: str) -> tuple[str, dict[str, str | None]]:
             key = key.strip().lower()
             if sep and key in ("title", "date", "published", "source", "url"):
                 meta["published" if key == "date" else key] = value.strip().strip("'\"") or None
-        text = text[front.end():]
+        text = text[front.end() :]
     heading = _HEADING.search(text)
     if heading and "title" not in meta:
         meta["title"] = heading.group(1)

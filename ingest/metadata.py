@@ -16,9 +16,17 @@ _MONTHS = {
     m.lower(): i
     for i, names in enumerate(
         [
-            ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"),
-            ("May",), ("June", "Jun"), ("July", "Jul"), ("August", "Aug"),
-            ("September", "Sep", "Sept"), ("October", "Oct"), ("November", "Nov"),
+            ("January", "Jan"),
+            ("February", "Feb"),
+            ("March", "Mar"),
+            ("April", "Apr"),
+            ("May",),
+            ("June", "Jun"),
+            ("July", "Jul"),
+            ("August", "Aug"),
+            ("September", "Sep", "Sept"),
+            ("October", "Oct"),
+            ("November", "Nov"),
             ("December", "Dec"),
         ],
         start=1,
@@ -35,9 +43,14 @@ _TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?(?:\s*[A-
 _BARE_DATE_LINE = re.compile(rf"^(?:\w+day,?\s+)?(?:{DATE.pattern}){_TIME}$", re.I)
 
 _AGENCIES = {
-    "AP": "Associated Press", "AFP": "Agence France-Presse", "Reuters": "Reuters",
-    "UPI": "United Press International", "dpa": "dpa", "Xinhua": "Xinhua",
-    "Ukrinform": "Ukrinform", "Bloomberg": "Bloomberg",
+    "AP": "Associated Press",
+    "AFP": "Agence France-Presse",
+    "Reuters": "Reuters",
+    "UPI": "United Press International",
+    "dpa": "dpa",
+    "Xinhua": "Xinhua",
+    "Ukrinform": "Ukrinform",
+    "Bloomberg": "Bloomberg",
 }
 _DATELINE = re.compile(
     rf"^[A-Z][A-Za-z .,'’-]{{1,60}}\((?P<agency>{'|'.join(_AGENCIES)})\)\s*[–—-]\s*"
@@ -86,7 +99,7 @@ def find_published(text: str) -> dt.date | None:
     labelled: dict[str, dt.date] = {}
     for line in lines:
         m = _LABELLED.match(line)
-        if m and (day := parse_date(line[m.end():][:60])) and DATE.match(line[m.end():]):
+        if m and (day := parse_date(line[m.end() :][:60])) and DATE.match(line[m.end() :]):
             labelled.setdefault("updated" if "updated" in m["label"].lower() else "published", day)
     if labelled:
         return labelled.get("published", labelled.get("updated"))

@@ -31,7 +31,7 @@ from ingest.cleaning import clean_text
 from ingest.loaders import RawDocument, Skipped, load_directory
 from ingest.metadata import find_published, find_source, find_title, parse_date
 from rag.errors import IngestError
-from rag.protocols import ChunkStore, Embedder
+from rag.protocols import ChunkStore, Embedder, Vectors
 from rag.types import Article, Chunk, StoredArticle
 
 # Bump when chunk layout or stored metadata changes meaning, to re-index everything once.
@@ -181,6 +181,13 @@ def sync(
     return report
 
 
+def _mean(pending: _Pending, vectors: dict[str, Vectors]) -> Vectors:
+    """An article's vector: the normalized mean of its chunks' vectors (no extra embedding)."""
+    mean = np.mean([vectors[c.chunk_id] for c in pending.chunks], axis=0)
+    out: Vectors = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+    return out
+
+
 def _write_group(
     group: list[_Pending],
     embedder: Embedder,
@@ -191,16 +198,20 @@ def _write_group(
     missing = [
         c for p in group for c in p.chunks if c.chunk_id not in stored_chunks.get(c.doc_id, ())
     ]
-    titles = [p.article.title for p in group]
-    # One call embeds the missing chunks and the titles (the article records' vectors).
-    vectors = embedder.embed_documents([c.text for c in missing] + titles)
+    vectors = embedder.embed_documents([c.text for c in missing])
     by_id = {p.article.doc_id: p.article for p in group}
     if missing:
-        store.upsert_chunks(missing, vectors[: len(missing)], by_id)
+        store.upsert_chunks(missing, vectors, by_id)
+    # Chunks a killed run already stored are not embedded again; their vectors are read back.
+    fresh = {c.chunk_id: v for c, v in zip(missing, vectors, strict=True)}
+    kept = [c.chunk_id for p in group for c in p.chunks if c.chunk_id not in fresh]
+    fresh.update(zip(kept, store.chunk_vectors(kept), strict=True))
     stale = [
         cid
         for p in group
-        for cid in sorted(stored_chunks.get(p.article.doc_id, set()) - {c.chunk_id for c in p.chunks})
+        for cid in sorted(
+            stored_chunks.get(p.article.doc_id, set()) - {c.chunk_id for c in p.chunks}
+        )
     ]
     if stale:
         store.delete_chunks(stale)
@@ -218,7 +229,9 @@ def _write_group(
         )
         for p in group
     ]
-    store.put_articles(records, [p.article.text for p in group], np.asarray(vectors[len(missing):]))
+    store.put_articles(
+        records, [p.article.text for p in group], np.stack([_mean(p, fresh) for p in group])
+    )
     for p in group:
         stored_chunks[p.article.doc_id] = {c.chunk_id for c in p.chunks}
         if p.is_update:

@@ -58,6 +58,10 @@ class ChunkStore(Protocol):
         """Write chunks; ``articles`` gives each chunk's article metadata, for filters."""
         ...
 
+    def chunk_vectors(self, ids: Sequence[str]) -> Vectors:
+        """Stored vectors of these chunk ids, in the same order."""
+        ...
+
     def delete_chunks(self, ids: Sequence[str]) -> None: ...
 
     def put_articles(

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
-        description="A packaged model name (see `rag models`) or a local sentence-transformers folder.",
+        description="A packaged model (see `rag models`) or a sentence-transformers folder.",
     )
     embedding_dtype: Literal["bfloat16", "float32"] = Field(
         "bfloat16", description="bf16 embeds ~2x faster on CPU with cosine >= 0.998 to fp32."

@@ -68,8 +68,16 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("chroma-server")
     log = (folder / "server.log").open("wb")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "chroma"), "run", "--path", str(folder / "db"), "--host", "127.0.0.1",
-         "--port", str(port)],
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(folder / "db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_real_articles_chunk_within_model_limit_with_exact_offsets(
             assert c.n_llm_tokens > 0
         # Consecutive chunks overlap by whole sentences (or, when the boundary sentence is
         # longer than the overlap, meet with only whitespace between): nothing is left out.
-        for a, b in zip(chunks, chunks[1:], strict=False):
+        for a, b in itertools.pairwise(chunks):
             assert b.start <= a.end or not article.text[a.end : b.start].strip()
             overlaps += b.start < a.end
         assert chunks[0].start == 0 and chunks[-1].end == len(article.text)
@@ -86,8 +87,13 @@ def test_chunk_size_above_model_limit_is_refused(
     from rag.errors import ConfigError
 
     with pytest.raises(ConfigError, match="exceeds the embedding model's limit of 254"):
-        Chunker(embedder.tokens, TiktokenCounter(cache_dir), max_tokens=254, chunk_tokens=300,
-                overlap=10)
+        Chunker(
+            embedder.tokens,
+            TiktokenCounter(cache_dir),
+            max_tokens=254,
+            chunk_tokens=300,
+            overlap=10,
+        )
 
 
 def test_sentence_spans_respect_abbreviations() -> None:

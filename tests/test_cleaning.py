@@ -127,11 +127,15 @@ def test_removals_are_recorded_with_their_rule() -> None:
     ],
 )
 def test_prose_that_resembles_boilerplate_is_kept(line: str) -> None:
-    assert clean_text(f"Title line here\n\n{line}\n\nClosing sentence of the story.").text.count(
-        line
-    ) == 1
+    assert (
+        clean_text(f"Title line here\n\n{line}\n\nClosing sentence of the story.").text.count(line)
+        == 1
+    )
 
 
 def test_read_more_list_stops_at_prose() -> None:
-    raw = "Lead sentence of the story.\n\nRead more:\nSome headline\nAnother headline\n\nThe story goes on here."
+    raw = (
+        "Lead sentence of the story.\n\nRead more:\nSome headline\nAnother headline\n\n"
+        "The story goes on here."
+    )
     assert clean_text(raw).text == "Lead sentence of the story.\n\nThe story goes on here."

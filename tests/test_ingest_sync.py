@@ -79,13 +79,20 @@ def snapshot(settings: Settings) -> dict[str, Any]:
     assert all(len(e) == 384 for e in chunks["embeddings"])
     assert all(len(e) == 384 for e in docs["embeddings"])
     return {
-        "chunks": {i: (d, m) for i, d, m in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], strict=True)},
-        "docs": {i: (d, m) for i, d, m in zip(docs["ids"], docs["documents"], docs["metadatas"], strict=True)},
+        "chunks": {
+            i: (d, m)
+            for i, d, m in zip(chunks["ids"], chunks["documents"], chunks["metadatas"], strict=True)
+        },
+        "docs": {
+            i: (d, m)
+            for i, d, m in zip(docs["ids"], docs["documents"], docs["metadatas"], strict=True)
+        },
     }
 
 
-def run(settings: Settings, embedder: Any, *, prune: bool = False, store: Any = None,
-        group: int = 256) -> SyncReport:
+def run(
+    settings: Settings, embedder: Any, *, prune: bool = False, store: Any = None, group: int = 256
+) -> SyncReport:
     store = store or ChromaStore(settings, model_id=embedder.model_id, dimension=embedder.dimension)
     chunker = make_chunker(settings, embedder)
     return sync(settings.data_dir, embedder, store, chunker, prune=prune, group_chunks=group)
@@ -95,7 +102,9 @@ def counts(r: SyncReport) -> tuple[int, int, int, int, int]:
     return (r.added, r.updated, r.unchanged, len(r.skipped), r.pruned)
 
 
-def test_second_run_writes_nothing(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_second_run_writes_nothing(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     first = run(settings, embedder)
     assert counts(first) == (5, 0, 0, 0, 0)
     assert first.chunks_written == len(snapshot(settings)["chunks"]) > 0
@@ -121,7 +130,9 @@ def test_stored_chunks_are_exact_slices_of_the_stored_article(
         assert meta["n_tokens"] <= settings.chunk_tokens
 
 
-def test_changed_article_replaces_its_chunks(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_changed_article_replaces_its_chunks(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     run(settings, embedder)
     before = snapshot(settings)
     path = settings.data_dir / "002_d284d28d32ec8da7.txt"
@@ -155,7 +166,9 @@ def test_prune_only_when_asked(settings: Settings, embedder: SentenceTransformer
     assert not any(i.startswith("001_") for i in snap["chunks"])
 
 
-def test_bad_files_are_skipped_and_lose_nothing(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_bad_files_are_skipped_and_lose_nothing(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     run(settings, embedder)
     before = snapshot(settings)
     (settings.data_dir / "003_e66dc6db878f3d90.txt").write_bytes(b"\x00\x01 corrupted")
@@ -165,17 +178,25 @@ def test_bad_files_are_skipped_and_lose_nothing(settings: Settings, embedder: Se
     report = run(settings, embedder, prune=True)
     assert counts(report) == (0, 0, 4, 3, 0)
     assert sorted(s.path for s in report.skipped) == [
-        "003_e66dc6db878f3d90.txt", "feed.jsonl:1", "scan.pdf"]
+        "003_e66dc6db878f3d90.txt",
+        "feed.jsonl:1",
+        "scan.pdf",
+    ]
     assert snapshot(settings) == before  # the unreadable article is kept, not pruned
 
 
-def test_missing_folder_and_empty_prune_are_refused(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_missing_folder_and_empty_prune_are_refused(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     run(settings, embedder)
     before = snapshot(settings)
     with pytest.raises(IngestError, match="No such file or folder"):
-        sync(settings.data_dir / "nope", embedder,
-             ChromaStore(settings, model_id=embedder.model_id, dimension=384),
-             make_chunker(settings, embedder))
+        sync(
+            settings.data_dir / "nope",
+            embedder,
+            ChromaStore(settings, model_id=embedder.model_id, dimension=384),
+            make_chunker(settings, embedder),
+        )
     for p in settings.data_dir.iterdir():
         p.unlink()
     with pytest.raises(IngestError, match="refusing to prune all 5 stored articles"):
@@ -183,7 +204,9 @@ def test_missing_folder_and_empty_prune_are_refused(settings: Settings, embedder
     assert snapshot(settings) == before
 
 
-def test_mismatched_embedding_model_is_refused(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_mismatched_embedding_model_is_refused(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     run(settings, embedder)
     before = snapshot(settings)
     with pytest.raises(EmbeddingMismatchError, match="all-MiniLM-L6-v2"):
@@ -194,9 +217,11 @@ def test_mismatched_embedding_model_is_refused(settings: Settings, embedder: Sen
 def _final_state(data_dir: Path) -> None:
     """Edits to apply between the first ingest and the interrupted one."""
     (data_dir / "000_87e92a4300705097.txt").write_text(
-        (data_dir / "000_87e92a4300705097.txt").read_text().replace("Tuesday", "Tuesday evening"))
+        (data_dir / "000_87e92a4300705097.txt").read_text().replace("Tuesday", "Tuesday evening")
+    )
     (data_dir / "004_053fbe268d2d0c68.txt").write_text(
-        (data_dir / "004_053fbe268d2d0c68.txt").read_text() + "\nA late paragraph was added.\n")
+        (data_dir / "004_053fbe268d2d0c68.txt").read_text() + "\nA late paragraph was added.\n"
+    )
     (data_dir / "001_43b0c0d1ec5d1bd6.txt").unlink()
     (data_dir / "new.md").write_text("# A new article\n\nIt says something new. " * 30)
 
@@ -216,8 +241,12 @@ def test_crash_at_every_write_then_rerun_converges(
 
     budget = 0
     while True:
-        case = settings.model_copy(update={"chroma_path": tmp_path / f"db-{budget}",
-                                           "data_dir": tmp_path / f"data-{budget}"})
+        case = settings.model_copy(
+            update={
+                "chroma_path": tmp_path / f"db-{budget}",
+                "data_dir": tmp_path / f"data-{budget}",
+            }
+        )
         case.data_dir.mkdir()
         for p in DATA.iterdir():
             (case.data_dir / p.name).write_text(p.read_text())
@@ -238,7 +267,9 @@ def test_crash_at_every_write_then_rerun_converges(
 
 
 def _write_corpus(folder: Path, n: int) -> None:
-    sentences = [s for p in sorted(DATA.iterdir()) for s in p.read_text().split(". ") if len(s) > 40]
+    sentences = [
+        s for p in sorted(DATA.iterdir()) for s in p.read_text().split(". ") if len(s) > 40
+    ]
     rng = random.Random(7)
     for i in range(n):
         body = ". ".join(rng.sample(sentences, 12)) + "."
@@ -253,12 +284,24 @@ def _queued_writes(db: Path) -> int:
         return 0
 
 
-def test_killed_process_then_rerun_converges(tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_killed_process_then_rerun_converges(
+    tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     _write_corpus(settings.data_dir, 40)
-    env = {**os.environ, "RAG_DATA_DIR": str(settings.data_dir), "RAG_CHROMA_PATH": str(settings.chroma_path),
-           "RAG_CACHE_DIR": str(settings.cache_dir), "RAG_INGEST_GROUP_CHUNKS": "16"}
-    proc = subprocess.Popen([str(VENV_BIN / "rag"), "ingest", "-q"], env=env, cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "RAG_DATA_DIR": str(settings.data_dir),
+        "RAG_CHROMA_PATH": str(settings.chroma_path),
+        "RAG_CACHE_DIR": str(settings.cache_dir),
+        "RAG_INGEST_GROUP_CHUNKS": "16",
+    }
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "rag"), "ingest", "-q"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     db = settings.chroma_path / "chroma.sqlite3"
     deadline = time.monotonic() + 300
     while _queued_writes(db) == 0 and proc.poll() is None and time.monotonic() < deadline:
@@ -268,13 +311,25 @@ def test_killed_process_then_rerun_converges(tmp_path: Path, settings: Settings,
     assert proc.returncode == -signal.SIGKILL, proc.stdout.read() if proc.stdout else ""
     # Read the store in another process: Chroma caches a folder's state per process, so this
     # test process must not open it before the re-run writes to it.
-    stats = subprocess.run([str(VENV_BIN / "rag"), "stats", "--json"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
+    stats = subprocess.run(
+        [str(VENV_BIN / "rag"), "stats", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     partial = json.loads(stats.stdout)
-    assert 0 < partial["chunks"] and partial["articles"] < 45  # really cut mid-run
+    assert partial["chunks"] > 0 and partial["articles"] < 45  # really cut mid-run
 
-    rerun = subprocess.run([str(VENV_BIN / "rag"), "ingest", "-q"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(
+        [str(VENV_BIN / "rag"), "ingest", "-q"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert "unchanged" in rerun.stdout
 
@@ -285,7 +340,9 @@ def test_killed_process_then_rerun_converges(tmp_path: Path, settings: Settings,
     assert counts(final) == (0, 0, 45, 0, 0)
 
 
-def test_chunker_is_built_from_the_embedder(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def test_chunker_is_built_from_the_embedder(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
     chunker = make_chunker(settings, embedder)
     assert isinstance(chunker, Chunker)
     assert (chunker.max_tokens, chunker.chunk_tokens, chunker.overlap) == (254, 200, 40)

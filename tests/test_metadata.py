@@ -42,7 +42,9 @@ def test_titles_prefer_the_headline_over_captions_and_dates() -> None:
     )
     assert titles["002_d284d28d32ec8da7"].startswith("We are working to ensure")
     # Without a headline, the lead's first sentence, dateline removed.
-    assert titles["004_053fbe268d2d0c68"].startswith("French President Emmanuel Macron said Thursday")
+    assert titles["004_053fbe268d2d0c68"].startswith(
+        "French President Emmanuel Macron said Thursday"
+    )
     assert not titles["000_87e92a4300705097"].startswith("date 2025")
     assert all(0 < len(t) <= 121 for t in titles.values())
 
@@ -79,7 +81,11 @@ def test_source_needs_an_outlet_like_name() -> None:
 
 
 def test_title_falls_back_to_first_sentence() -> None:
-    text = ("Photo: someone. AFP\n\n" + "This is the lead sentence of the article. " + "More words " * 20)
+    text = (
+        "Photo: someone. AFP\n\n"
+        + "This is the lead sentence of the article. "
+        + "More words " * 20
+    )
     assert find_title(text) == "This is the lead sentence of the article."
 
 
@@ -101,11 +107,19 @@ def test_structured_metadata_wins(tmp_path: Path) -> None:
     html = articles["a"]
     assert html is not None
     assert (html.title, html.published, html.source) == (
-        "The real title", dt.date(2024, 5, 6), "Example News"
+        "The real title",
+        dt.date(2024, 5, 6),
+        "Example News",
     )
-    assert html.text == "The real title\n\nFirst paragraph of the story, on 1 May 2020.\n\nSecond paragraph."
+    assert (
+        html.text
+        == "The real title\n\nFirst paragraph of the story, on 1 May 2020.\n\nSecond paragraph."
+    )
     line = articles["b-x1"]
     assert line is not None
     assert (line.title, line.published, line.source, line.url) == (
-        "One", dt.date(2024, 3, 3), "news.example.com", "https://news.example.com/one"
+        "One",
+        dt.date(2024, 3, 3),
+        "news.example.com",
+        "https://news.example.com/one",
     )

@@ -52,8 +52,12 @@ def test_assembly_refuses_wrong_hash_and_leaves_nothing(tmp_path: Path) -> None:
 def test_assembly_refuses_reordered_parts(tmp_path: Path) -> None:
     parts, whole = _parts(tmp_path)
     with pytest.raises(ModelUnavailableError):
-        assemble(list(reversed(parts)), tmp_path / "m", sha256=hashlib.sha256(whole).hexdigest(),
-                 size=len(whole))
+        assemble(
+            list(reversed(parts)),
+            tmp_path / "m",
+            sha256=hashlib.sha256(whole).hexdigest(),
+            size=len(whole),
+        )
 
 
 def test_missing_part_package_names_it() -> None:
@@ -62,8 +66,14 @@ def test_missing_part_package_names_it() -> None:
 
 
 def test_missing_embedding_package_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = PackagedModel(name="ghost-model", kind="embedder", requirements=("ghost-pkg==1.0",),
-                         module="ghost_pkg_not_installed", dimension=4, max_seq_length=8)
+    fake = PackagedModel(
+        name="ghost-model",
+        kind="embedder",
+        requirements=("ghost-pkg==1.0",),
+        module="ghost_pkg_not_installed",
+        dimension=4,
+        max_seq_length=8,
+    )
     monkeypatch.setitem(registry.MODELS, "ghost-model", fake)
     with pytest.raises(ModelUnavailableError) as err:
         resolve_embedding_model("ghost-model")
@@ -87,15 +97,21 @@ def test_registry_pins_every_requirement() -> None:
 
 def test_packaged_minilm_identity_without_loading(cache_dir: Path) -> None:
     embedder = SentenceTransformerEmbedder(Settings(cache_dir=cache_dir, _env_file=None))  # type: ignore[call-arg]
-    assert (embedder.model_id, embedder.dimension, embedder.max_tokens) == ("all-MiniLM-L6-v2", 384, 254)
+    assert (embedder.model_id, embedder.dimension, embedder.max_tokens) == (
+        "all-MiniLM-L6-v2",
+        384,
+        254,
+    )
     assert embedder._model is None  # identity came from the folder's JSON, not the weights
 
 
 def test_embeddings_are_unit_vectors_and_semantic(embedder: SentenceTransformerEmbedder) -> None:
     vecs = embedder.embed_documents(
-        ["Macron announced a working group on security guarantees.",
-         "France will lead a group on guarantees for Ukraine's security.",
-         "The recipe needs two cups of flour."]
+        [
+            "Macron announced a working group on security guarantees.",
+            "France will lead a group on guarantees for Ukraine's security.",
+            "The recipe needs two cups of flour.",
+        ]
     )
     assert vecs.shape == (3, 384) and vecs.dtype == np.float32
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
@@ -124,9 +140,15 @@ def test_no_network_is_needed(tmp_path: Path) -> None:
         "print(SentenceTransformerEmbedder(s).embed_query('hi').shape,"
         " TiktokenCounter(s.cache_dir).count('hi there'))"
     )
-    env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9",
-           "HF_HUB_OFFLINE": "0", "TRANSFORMERS_OFFLINE": "0"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=300)
+    env = {
+        **os.environ,
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HF_HUB_OFFLINE": "0",
+        "TRANSFORMERS_OFFLINE": "0",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(384,) 2"

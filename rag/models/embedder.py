@@ -133,7 +133,9 @@ class SentenceTransformerEmbedder:
         vectors = np.asarray(vectors, dtype=np.float32)
         # bf16 normalizes in bf16 (norms ~0.998): renormalize so dot product == cosine.
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: Vectors = vectors / np.maximum(norms, 1e-12)
+        return unit
 
     def embed_query(self, text: str) -> Vectors:
-        return self.embed_documents([text])[0]
+        vector: Vectors = self.embed_documents([text])[0]
+        return vector

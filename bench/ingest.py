@@ -1,0 +1,148 @@
+"""Ingest throughput beside the raw embedding throughput of the same model on the same chunks.
+
+Corpus: the five bundled articles plus N CACM abstracts (read in place from
+../shared/benchmarks/cacm, written as JSON lines to a temporary folder, never into the
+project). Same process, same warm model, same batch size for both measurements:
+
+* raw: ``embedder.embed_documents(all chunk texts)``, once before and once after the ingest;
+* ingest: a full ``rag ingest`` into a fresh embedded Chroma (load, clean, chunk, embed, write);
+* rerun: the same ingest again, which must find everything unchanged.
+
+Writes its section of BENCHMARKS.md between ``<!-- bench:ingest -->`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest import make_chunker  # noqa: E402
+from ingest.sync import sync  # noqa: E402
+from rag.components import build_embedder, open_store  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+
+def write_corpus(folder: Path, cacm: Path, n_docs: int) -> None:
+    for article in sorted((ROOT / "data").glob("*.txt")):
+        shutil.copy(article, folder / article.name)
+    with (cacm / "corpus.jsonl").open() as src, (folder / "cacm.jsonl").open("w") as out:
+        for i, line in enumerate(src):
+            if i >= n_docs:
+                break
+            doc = json.loads(line)
+            out.write(
+                json.dumps(
+                    {
+                        "id": doc["_id"],
+                        "title": doc["title"],
+                        "text": f"{doc['title']}\n\n{doc['text']}",
+                    }
+                )
+                + "\n"
+            )
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def update_section(path: Path, name: str, body: str) -> None:
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    block = f"{start}\n{body.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cacm", type=Path, default=ROOT.parent / "shared/benchmarks/cacm")
+    parser.add_argument("--docs", type=int, default=600, help="CACM abstracts to add")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
+        folder = Path(tmp)
+        data = folder / "data"
+        data.mkdir()
+        write_corpus(data, args.cacm, args.docs)
+        settings = Settings(
+            data_dir=data,
+            chroma_path=folder / "chroma",
+            cache_dir=ROOT / ".rag/cache",
+            _env_file=None,
+        )  # type: ignore[call-arg]
+        embedder = build_embedder(settings)
+        chunker = make_chunker(settings, embedder)
+        embedder.embed_documents(["warm up the model"] * 8)
+
+        store = open_store(settings, embedder)
+        t0 = time.perf_counter()
+        first = sync(data, embedder, store, chunker, group_chunks=settings.ingest_group_chunks)
+        ingest_s = time.perf_counter() - t0
+        texts = store.chunks.get(include=["documents"])["documents"]
+        assert len(texts) == first.chunks_written
+
+        raw_s = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            embedder.embed_documents(texts)
+            raw_s.append(time.perf_counter() - t0)
+
+        t0 = time.perf_counter()
+        second = sync(data, embedder, store, chunker)
+        rerun_s = time.perf_counter() - t0
+        assert second.unchanged == first.added and second.chunks_written == 0
+
+    n = len(texts)
+    raw_mean = statistics.mean(raw_s)
+    raw_rate = n / raw_mean
+    ingest_rate = n / ingest_s
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = ingest_rate / raw_rate
+    body = f"""## Ingest throughput (`bench/ingest.py`)
+
+Run {dt.datetime.now().isoformat(timespec="minutes")} on {os.cpu_count()} CPU ({cpu_name()}),
+Python {platform.python_version()}, model {embedder.model_id} ({settings.embedding_dtype}),
+batch {settings.embedding_batch_size}, chunks of ≤ {settings.chunk_tokens} word pieces.
+Corpus: the 5 bundled articles + {args.docs} CACM abstracts = {first.added} articles, {n} chunks.
+
+| measurement | seconds | chunks/s |
+| --- | ---: | ---: |
+| raw embedding of the same chunks (baseline, mean of 2) | {raw_mean:.1f} | {raw_rate:.1f} |
+| full ingest into a fresh Chroma (load, clean, chunk, embed, write) | {ingest_s:.1f} \
+| {ingest_rate:.1f} |
+| re-run, all unchanged (nothing embedded or written) | {rerun_s:.2f} | – |
+
+Ingest runs at **{ratio:.0%}** of the raw embedding rate (target ≥ 80 %).
+Peak resident memory of the whole run: {peak_mb:.0f} MB.
+"""
+    update_section(args.out, "ingest", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
