@@ -33,7 +33,7 @@ run: ingest
 	@echo
 	@echo "The bundled articles are ingested. See what is stored with: $(BIN)/rag stats"
 
-test: setup
+test: setup lint
 	$(BIN)/pytest -q
 
 lint: setup
