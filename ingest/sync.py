@@ -20,6 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def sync(
     *,
     prune: bool = False,
     progress: bool = False,
-    group_chunks: int = 256,
+    group_chunks: int = 512,
 ) -> SyncReport:
     t0 = time.perf_counter()
     if not root.exists():
@@ -152,10 +153,24 @@ def sync(
     for p in pending:
         p.chunks = chunker.split(p.article.doc_id, p.version, p.article.text)
     total = sum(len(p.chunks) for p in pending)
-    with tqdm(total=total, unit="chunk", desc="ingest", disable=None if progress else True) as bar:
+    # One writer thread stores a group while the next one is embedded; at most one group is in
+    # flight and groups commit in order, so the kill-safety argument above still holds.
+    with (
+        tqdm(total=total, unit="chunk", desc="ingest", disable=None if progress else True) as bar,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer,
+    ):
+        in_flight: tuple[Future[None], _Batch] | None = None
         for group in _groups(pending, group_chunks):
-            _write_group(group, embedder, store, stored_chunks, report)
-            bar.update(sum(len(p.chunks) for p in group))
+            batch = _prepare(group, embedder, stored_chunks)
+            if in_flight:
+                in_flight[0].result()
+                _count(in_flight[1], report)
+                bar.update(sum(len(p.chunks) for p in in_flight[1].group))
+            in_flight = (writer.submit(_commit, batch, store), batch)
+        if in_flight:
+            in_flight[0].result()
+            _count(in_flight[1], report)
+            bar.update(sum(len(p.chunks) for p in in_flight[1].group))
 
     present = {a.doc_id for a in articles} | loaded.protected_ids
     gone = sorted(set(stored) - present) if prune else []
@@ -188,33 +203,42 @@ def _mean(pending: _Pending, vectors: dict[str, Vectors]) -> Vectors:
     return out
 
 
-def _write_group(
-    group: list[_Pending],
-    embedder: Embedder,
-    store: ChunkStore,
-    stored_chunks: dict[str, set[str]],
-    report: SyncReport,
-) -> None:
+@dataclass
+class _Batch:
+    """One group's writes, decided in the main thread, carried out by the writer thread."""
+
+    group: list[_Pending]
+    missing: list[Chunk]
+    vectors: Vectors
+    stale: list[str]
+
+
+def _prepare(
+    group: list[_Pending], embedder: Embedder, stored_chunks: dict[str, set[str]]
+) -> _Batch:
     missing = [
         c for p in group for c in p.chunks if c.chunk_id not in stored_chunks.get(c.doc_id, ())
     ]
     vectors = embedder.embed_documents([c.text for c in missing])
-    by_id = {p.article.doc_id: p.article for p in group}
+    stale = []
+    for p in group:
+        new_ids = {c.chunk_id for c in p.chunks}
+        stale.extend(sorted(stored_chunks.get(p.article.doc_id, set()) - new_ids))
+        stored_chunks[p.article.doc_id] = new_ids
+    return _Batch(group, missing, vectors, stale)
+
+
+def _commit(batch: _Batch, store: ChunkStore) -> None:
+    """Chunks first, stale chunks next, the article records (commit markers) last."""
+    group, missing = batch.group, batch.missing
     if missing:
-        store.upsert_chunks(missing, vectors, by_id)
+        store.upsert_chunks(missing, batch.vectors, {p.article.doc_id: p.article for p in group})
     # Chunks a killed run already stored are not embedded again; their vectors are read back.
-    fresh = {c.chunk_id: v for c, v in zip(missing, vectors, strict=True)}
+    fresh = {c.chunk_id: v for c, v in zip(missing, batch.vectors, strict=True)}
     kept = [c.chunk_id for p in group for c in p.chunks if c.chunk_id not in fresh]
     fresh.update(zip(kept, store.chunk_vectors(kept), strict=True))
-    stale = [
-        cid
-        for p in group
-        for cid in sorted(
-            stored_chunks.get(p.article.doc_id, set()) - {c.chunk_id for c in p.chunks}
-        )
-    ]
-    if stale:
-        store.delete_chunks(stale)
+    if batch.stale:
+        store.delete_chunks(batch.stale)
     records = [
         StoredArticle(
             doc_id=p.article.doc_id,
@@ -232,11 +256,13 @@ def _write_group(
     store.put_articles(
         records, [p.article.text for p in group], np.stack([_mean(p, fresh) for p in group])
     )
-    for p in group:
-        stored_chunks[p.article.doc_id] = {c.chunk_id for c in p.chunks}
+
+
+def _count(batch: _Batch, report: SyncReport) -> None:
+    for p in batch.group:
         if p.is_update:
             report.updated += 1
         else:
             report.added += 1
-    report.chunks_written += len(missing)
-    report.chunks_deleted += len(stale)
+    report.chunks_written += len(batch.missing)
+    report.chunks_deleted += len(batch.stale)

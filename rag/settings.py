@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     )
     chunk_overlap: int = Field(40, ge=0, description="Overlap between chunks, in word pieces.")
     ingest_group_chunks: int = Field(
-        256, ge=1, description="Chunks embedded per call during ingest, across articles."
+        512, ge=1, description="Chunks embedded per call during ingest, across articles."
     )
     tiktoken_encoding: str = Field(
         "cl100k_base", description="Encoding used to count tokens for LLM budgets."

@@ -115,7 +115,7 @@ class SentenceTransformerEmbedder:
                 from sentence_transformers import SentenceTransformer
 
                 torch.set_num_threads(self._threads)
-                transformers.utils.logging.disable_progress_bar()  # our CLI shows its own
+                transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                 kwargs = {"dtype": torch.bfloat16} if self._dtype == "bfloat16" else {}
                 self._model = SentenceTransformer(
                     str(self._folder), device="cpu", local_files_only=True, model_kwargs=kwargs
