@@ -7,6 +7,7 @@ from pathlib import Path
 from ingest.chunking import Chunker
 from ingest.sync import SyncReport, sync
 from rag.components import build_embedder, build_llm_counter, open_store
+from rag.lexical import ensure_lexical_index
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.settings import Settings
 
@@ -28,7 +29,7 @@ def ingest(
     embedder = build_embedder(settings)
     store = open_store(settings, embedder)
     chunker = make_chunker(settings, embedder)
-    return sync(
+    report = sync(
         root or settings.data_dir,
         embedder,
         store,
@@ -37,6 +38,8 @@ def ingest(
         progress=progress,
         group_chunks=settings.ingest_group_chunks,
     )
+    ensure_lexical_index(store, settings.lexical_dir)  # BM25 follows the store
+    return report
 
 
 __all__ = ["SyncReport", "ingest", "make_chunker", "sync"]

@@ -6,6 +6,7 @@ chosen in ``EXIT_CODES``; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -72,6 +73,58 @@ def stats(
                 f"{a.doc_id:<26} {a.published.isoformat() if a.published else '-':<10} "
                 f"{a.n_chunks:>6}  {(a.source or '-')[:18]:<18} {title}"
             )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole Answer as JSON.")
+    ] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Chunks to retrieve.")] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            help="Only articles published on or after (YYYY-MM-DD).", formats=["%Y-%m-%d"]
+        ),
+    ] = None,
+    until: Annotated[
+        dt.datetime | None,
+        typer.Option(help="Only articles published on or before.", formats=["%Y-%m-%d"]),
+    ] = None,
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).")
+    ] = None,
+) -> None:
+    """Answer a question from the articles, with verified citations."""
+    from rag.components import load_settings
+    from rag.pipeline import Pipeline
+    from rag.types import Filters
+
+    if k is not None and k < 1:
+        raise ConfigError("--k must be at least 1.")
+    filters = Filters(
+        doc_ids=doc or None,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ConfigError("--since is after --until: no article can match.")
+    answer = Pipeline.from_settings(load_settings()).answer(question, filters=filters, k=k)
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    if answer.fallback:
+        typer.echo("\n(The LLM was unavailable: these are quotes, not a written answer.)")
+    elif answer.partial:
+        typer.echo("\n(Partially supported: sentences the articles do not back were removed.)")
+    if answer.citations:
+        typer.echo("\nSources:")
+        for c in answer.citations:
+            date = f", {c.published.isoformat()}" if c.published else ""
+            typer.echo(f"[{c.n}] {c.doc_id}{date} — {c.title}")
+            typer.echo(f"    “{c.quote}” (characters {c.start}–{c.end})")
 
 
 @app.command()

@@ -7,8 +7,9 @@ the message is always a sentence a user can act on.
     ├── ConfigError            invalid settings or options            (HTTP 400 / CLI exit 2)
     ├── ModelUnavailableError  a model package is missing or corrupt  (HTTP 503 / exit 3)
     ├── IngestError            a source cannot be read or parsed      (HTTP 422 / exit 1)
-    └── StoreError             the vector store refused or failed     (HTTP 503 / exit 1)
-        └── EmbeddingMismatchError  store built with another model    (HTTP 409 / exit 1)
+    ├── StoreError             the vector store refused or failed     (HTTP 503 / exit 1)
+    │   └── EmbeddingMismatchError  store built with another model    (HTTP 409 / exit 1)
+    └── GenerationError        the LLM failed or timed out            (answered by fallback)
 """
 
 from __future__ import annotations
@@ -36,3 +37,7 @@ class StoreError(RagError):
 
 class EmbeddingMismatchError(StoreError):
     """The collection was built with a different embedding model or dimension."""
+
+
+class GenerationError(RagError):
+    """The LLM failed or timed out. The pipeline answers with quotes instead; never a 500."""

@@ -56,6 +56,27 @@ class Settings(BaseSettings):
         "cl100k_base", description="Encoding used to count tokens for LLM budgets."
     )
 
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m",
+        description="Embedded: a packaged GGUF or a .gguf path; with a base URL: the model name.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="An OpenAI-compatible server (vLLM, Ollama, llama.cpp, OpenAI)."
+    )
+    llm_api_key: str | None = Field(None, description="Bearer key for the LLM server.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="After this, answer with quotes.")
+    llm_max_tokens: int = Field(120, ge=8)
+    llm_context: int = Field(2048, ge=512)
+
+    retrieval_k: int = Field(4, ge=1, le=50, description="Chunks kept after fusion.")
+    retrieval_candidates: int = Field(20, ge=1, description="Candidates from each retriever.")
+    evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
+    evidence_sentences: int = Field(5, ge=1)
+    support_threshold: float = Field(0.55, description="Support score a citation must reach.")
+    abstain_below: float = Field(
+        0.35, description="Abstain without generating when the best evidence scores below this."
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:
@@ -68,3 +89,13 @@ class Settings(BaseSettings):
     @property
     def docs_collection(self) -> str:
         return f"{self.collection}_docs"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where the BM25 index lives: beside an embedded store, else in the cache."""
+        if self.chroma_url:
+            server = (
+                self.chroma_url.split("://", 1)[-1].strip("/").replace(":", "_").replace("/", "_")
+            )
+            return self.cache_dir / "bm25" / f"{server}_{self.collection}"
+        return self.chroma_path / "bm25" / self.collection

@@ -50,3 +50,85 @@ class StoredArticle(BaseModel):
     content_hash: str
     version: str
     n_chunks: int
+
+
+class Filters(BaseModel):
+    """Metadata filters a caller may put on retrieval."""
+
+    doc_ids: list[str] | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class ScoredChunk(BaseModel):
+    """A retrieved chunk with the score of every stage it went through, for the trace."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    published: dt.date | None
+    text: str
+    start: int
+    end: int
+    scores: dict[str, float] = Field(default_factory=dict)
+
+
+class Sentence(BaseModel):
+    """One evidence sentence: its text is ``article.text[start:end]``."""
+
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Passage(BaseModel):
+    """A numbered passage shown to the model: adjacent evidence sentences of one article."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    published: dt.date | None
+    sentences: list[Sentence]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    published: dt.date | None
+    chunk_id: str
+    quote: str = Field(description="Exact text of the article: article.text[start:end].")
+    start: int
+    end: int
+
+
+class Trace(BaseModel):
+    question: str
+    standalone_question: str
+    filters: Filters
+    retrieved: list[ScoredChunk] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    prompt: list[dict[str, str]] = Field(default_factory=list)
+    raw_answer: str = ""
+    support: list[dict[str, object]] = Field(default_factory=list)
+    tokens: dict[str, int] = Field(default_factory=dict)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    decision: str = ""
+    generator: str = ""
+
+
+class Answer(BaseModel):
+    answer: str
+    abstained: bool
+    partial: bool = Field(default=False, description="Some sentences were dropped as unsupported.")
+    fallback: bool = Field(default=False, description="The generator failed; quotes shown instead.")
+    citations: list[Citation] = Field(default_factory=list)
+    trace: Trace

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from ingest import make_chunker
-from ingest.chunking import Chunker, sentence_spans
+from ingest.chunking import Chunker
 from ingest.loaders import load_directory
 from ingest.sync import build_article
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.models.tokens import TiktokenCounter
+from rag.sentences import sentence_spans
 from rag.settings import Settings
 from rag.types import Article
 from tests.conftest import DATA

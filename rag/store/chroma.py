@@ -17,7 +17,7 @@ import numpy as np
 from rag.errors import EmbeddingMismatchError, StoreError
 from rag.protocols import Vectors
 from rag.settings import Settings
-from rag.types import Article, Chunk, StoredArticle
+from rag.types import Article, Chunk, Filters, ScoredChunk, StoredArticle
 
 SCHEMA_VERSION = 1
 _PAGE = 5000
@@ -50,6 +50,38 @@ def _client(settings: Settings) -> Any:
 def published_day(day: dt.date) -> int:
     """Dates as YYYYMMDD integers, because Chroma filters compare numbers, not strings."""
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """Filters as a Chroma ``where``; a date filter excludes undated articles."""
+    if filters is None:
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.doc_ids:
+        terms.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if filters.since:
+        terms.append({"published_day": {"$gte": published_day(filters.since)}})
+    if filters.until:
+        terms.append({"published_day": {"$lte": published_day(filters.until)}})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def _scored(
+    chunk_id: str, text: str, meta: Mapping[str, Any], scores: dict[str, float]
+) -> ScoredChunk:
+    published = meta.get("published")
+    return ScoredChunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        title=str(meta.get("title", "")),
+        published=dt.date.fromisoformat(published) if published else None,
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        scores=scores,
+    )
 
 
 def _clean(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,6 +252,38 @@ class ChromaStore:
     def article_text(self, doc_id: str) -> str | None:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
+
+    def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
+        """Nearest chunks by cosine similarity, restricted by ``filters``."""
+        count = self.chunks.count()
+        if count == 0 or n <= 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[vector],
+            n_results=min(n, count),
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            _scored(cid, doc, meta, {"dense": 1.0 - float(dist)})
+            for cid, doc, meta, dist in zip(
+                got["ids"][0],
+                got["documents"][0],
+                got["metadatas"][0],
+                got["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def all_chunks(self) -> list[ScoredChunk]:
+        """Every chunk with its text and metadata (for the lexical index)."""
+        out = []
+        for page in self._pages(self.chunks, ["documents", "metadatas"]):
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                out.append(_scored(cid, doc, meta, {}))
+        return out
 
     def describe(self) -> dict[str, object]:
         return {

@@ -1,0 +1,174 @@
+"""``Pipeline.answer(question, ...) -> Answer``: the one path every entry point calls.
+
+retrieve → select evidence → (abstain early) → generate → verify citations → decide → Answer,
+with every stage's output, the rendered prompt, token counts and timings in ``Answer.trace``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rag.abstention import abstention_text, model_declined
+from rag.citations import verify
+from rag.components import build_embedder, build_llm_counter, open_store
+from rag.errors import GenerationError
+from rag.evidence import EvidenceSelector
+from rag.generation import Generator, generate
+from rag.lexical import ensure_lexical_index
+from rag.models.tokens import TiktokenCounter
+from rag.prompting import answer_messages
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.support import SupportChecker
+from rag.types import Answer, Citation, Filters, Passage, Trace
+
+
+def build_generator(settings: Settings) -> Generator:
+    if settings.llm_base_url:
+        from rag.generation.openai import OpenAICompatibleGenerator
+
+        return OpenAICompatibleGenerator(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key
+        )
+    from rag.generation.llama import LlamaCppGenerator
+    from rag.models.gguf import resolve_gguf
+
+    return LlamaCppGenerator(
+        resolve_gguf(settings.llm_model, settings.cache_dir),
+        threads=settings.threads,
+        context=settings.llm_context,
+    )
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    retriever: HybridRetriever
+    evidence: EvidenceSelector
+    checker: SupportChecker
+    generator: Generator
+    counter: TiktokenCounter
+
+    @classmethod
+    def from_settings(cls, settings: Settings, generator: Generator | None = None) -> Pipeline:
+        embedder = build_embedder(settings)
+        store = open_store(settings, embedder)
+        lexical = ensure_lexical_index(store, settings.lexical_dir)
+        counter = build_llm_counter(settings)
+        return cls(
+            settings=settings,
+            retriever=HybridRetriever(
+                embedder, store, lexical, candidates=settings.retrieval_candidates
+            ),
+            evidence=EvidenceSelector(
+                embedder,
+                counter,
+                budget_tokens=settings.evidence_tokens,
+                max_sentences=settings.evidence_sentences,
+            ),
+            checker=SupportChecker(embedder, settings.support_threshold),
+            generator=generator or build_generator(settings),
+            counter=counter,
+        )
+
+    def answer(
+        self, question: str, *, filters: Filters | None = None, k: int | None = None
+    ) -> Answer:
+        filters = filters or Filters()
+        trace = Trace(
+            question=question,
+            standalone_question=question,
+            filters=filters,
+            generator=self.generator.name,
+        )
+        timings = trace.timings_ms
+
+        @contextmanager
+        def stage(name: str) -> Iterator[None]:
+            t0 = time.perf_counter()
+            yield
+            timings[name] = round((time.perf_counter() - t0) * 1000, 2)
+
+        t_start = time.perf_counter()
+        with stage("retrieval"):
+            retrieved = self.retriever.retrieve(question, k or self.settings.retrieval_k, filters)
+        trace.retrieved = retrieved.chunks
+        with stage("evidence"):
+            passages, scored = self.evidence.select(question, retrieved)
+        trace.passages = passages
+        best = scored[0].score if scored else 0.0
+        trace.tokens["passages"] = sum(self.counter.count(p.text) for p in passages)
+
+        def finish(answer: Answer) -> Answer:
+            timings["total"] = round((time.perf_counter() - t_start) * 1000, 2)
+            return answer
+
+        if best < self.settings.abstain_below:
+            trace.decision = f"abstain: best evidence {best:.2f} < {self.settings.abstain_below}"
+            return finish(
+                Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
+            )
+
+        messages = answer_messages(question, passages)
+        trace.prompt = messages
+        trace.tokens["prompt"] = sum(self.counter.count(m["content"]) for m in messages)
+        try:
+            with stage("generation"):
+                raw = generate(
+                    self.generator,
+                    messages,
+                    max_tokens=self.settings.llm_max_tokens,
+                    timeout_s=self.settings.llm_timeout_s,
+                )
+        except GenerationError as exc:
+            trace.decision = f"fallback: {exc}"
+            return finish(self._fallback(passages, trace))
+        trace.raw_answer = raw
+        trace.tokens["completion"] = self.counter.count(raw)
+        if model_declined(raw):
+            trace.decision = "abstain: the model found no answer in the passages"
+            return finish(
+                Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
+            )
+        with stage("verification"):
+            checked = verify(raw, passages, self.checker, question)
+        trace.support = checked.log
+        if not checked.citations:
+            trace.decision = "abstain: no sentence of the answer is supported by a passage"
+            return finish(
+                Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
+            )
+        trace.decision = "answer (partially supported)" if checked.partial else "answer"
+        return finish(
+            Answer(
+                answer=checked.text,
+                abstained=False,
+                partial=checked.partial,
+                citations=checked.citations,
+                trace=trace,
+            )
+        )
+
+    def _fallback(self, passages: list[Passage], trace: Trace) -> Answer:
+        """The generator failed: show the best supporting quotes, flagged as such."""
+        citations: list[Citation] = []
+        for p in passages[:3]:
+            s = max(p.sentences, key=lambda s: s.score)
+            citations.append(
+                Citation(
+                    n=len(citations) + 1,
+                    doc_id=p.doc_id,
+                    title=p.title,
+                    published=p.published,
+                    chunk_id=s.chunk_id,
+                    quote=s.text,
+                    start=s.start,
+                    end=s.end,
+                )
+            )
+        quotes = " ".join(f"“{c.quote}” [{c.n}]" for c in citations)
+        text = f"The answer could not be written just now; the most relevant passages say: {quotes}"
+        return Answer(answer=text, abstained=False, fallback=True, citations=citations, trace=trace)

@@ -1,0 +1,1 @@
+"""Prompt templates as files, rendered by ``rag.prompting.render``."""

@@ -1,0 +1,153 @@
+"""Does a passage support a sentence? A documented lexical + embedding test (no NLI model ships
+as a PyPI package with weights here).
+
+A claim is supported by a passage when all of these hold:
+
+1. numbers: every number in the claim occurs in the passage (or the question) at least as
+   often (this rejects "35 out of 35" against "26 out of 35");
+2. names: every capitalized name in the claim that the question did not already contain occurs
+   in the passage, allowing known aliases (UK/Britain, US/United States, Türkiye/Turkey);
+3. score = 0.5 * coverage + 0.5 * cosine ≥ threshold, where coverage is the share of the claim's
+   content terms (stemmed, stop words removed, question terms excluded) found in the passage and
+   cosine is the best MiniLM similarity between the claim and one passage sentence.
+
+The threshold is calibrated on the dev questions (see bench/calibrate.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from rag.protocols import Embedder
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for with from as is are was were be been being
+    it its this that these those he she they them his her their we our you your i me my not
+    no do does did has have had will would shall should can could may might must than then
+    there here what which who whom whose when where why how all any both each more most
+    other some such only own same so too very also just about into over after before under
+    again further once said says say according while during up out off
+    """.split()
+)
+
+_ALIASES = [
+    {"uk", "united kingdom", "britain", "british", "london"},
+    {"us", "u.s", "united states", "america", "american", "washington"},
+    {"türkiye", "turkey", "turkish"},
+    {"russia", "russian", "moscow", "kremlin"},
+    {"ukraine", "ukrainian", "kyiv"},
+    {"france", "french", "paris"},
+    {"zelensky", "zelenskyy"},
+]
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+# Irregular forms the Snowball stemmer leaves apart.
+_IRREGULAR = {
+    "led": "lead",
+    "met": "meet",
+    "said": "say",
+    "held": "hold",
+    "told": "tell",
+    "took": "take",
+    "gave": "give",
+    "went": "go",
+    "began": "begin",
+    "won": "win",
+}
+
+
+def terms(text: str) -> list[str]:
+    words = [
+        _IRREGULAR.get(w, w)
+        for w in re.findall(r"[\w'’]+", text.lower())
+        if w not in STOPWORDS and len(w) > 1
+    ]
+    return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
+
+
+def _numbers(text: str) -> Counter[str]:
+    return Counter(n.replace(",", "") for n in _NUMBER.findall(text))
+
+
+def _names(text: str) -> set[str]:
+    return {m.group(1).lower() for m in _NAME.finditer(text)}
+
+
+def _mentioned(name: str, text: str) -> bool:
+    low = text.lower()
+    if name in low:
+        return True
+    for group in _ALIASES:
+        if name in group:
+            return any(re.search(rf"\b{re.escape(a)}\b", low) for a in group)
+    # "Emmanuel Macron" is supported by "Macron": every word found counts.
+    return all(part in low for part in name.split())
+
+
+@dataclass
+class Support:
+    supported: bool
+    score: float
+    coverage: float
+    cosine: float
+    best: int  # index of the passage sentence that supports the claim best
+    reasons: list[str] = field(default_factory=list)
+
+
+class SupportChecker:
+    def __init__(self, embedder: Embedder, threshold: float = 0.55) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+
+    def check(self, claim: str, sentences: list[str], question: str = "") -> Support:
+        passage = " ".join(sentences)
+        reasons = []
+        missing_numbers = _numbers(claim) - _numbers(passage) - _numbers(question)
+        if missing_numbers:
+            reasons.append(f"numbers not in passage: {sorted(missing_numbers)}")
+        q_names = _names(question) | {n.lower() for n in re.findall(r"\w+", question)}
+        missing_names = [
+            n for n in _names(claim) if n not in q_names and not _mentioned(n, passage)
+        ]
+        if missing_names:
+            reasons.append(f"names not in passage: {missing_names}")
+        q_terms = set(terms(question))
+        claim_terms = [t for t in terms(claim) if t not in q_terms]
+        passage_terms = set(terms(passage))
+        coverage = (
+            sum(t in passage_terms for t in claim_terms) / len(claim_terms) if claim_terms else 1.0
+        )
+        vectors = self.embedder.embed_documents([claim, *sentences])
+        cosines = vectors[1:] @ vectors[0]
+        per_sentence = [
+            0.5 * (sum(t in set(terms(s)) for t in claim_terms) / max(1, len(claim_terms)))
+            + 0.5 * float(c)
+            for s, c in zip(sentences, cosines, strict=True)
+        ]
+        cosine = float(np.max(cosines)) if len(cosines) else 0.0
+        score = 0.5 * coverage + 0.5 * cosine
+        if score < self.threshold:
+            reasons.append(f"score {score:.2f} below {self.threshold:.2f}")
+        return Support(
+            supported=not reasons,
+            score=round(score, 4),
+            coverage=round(coverage, 4),
+            cosine=round(cosine, 4),
+            best=int(np.argmax(per_sentence)) if per_sentence else 0,
+            reasons=reasons,
+        )
