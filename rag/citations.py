@@ -19,6 +19,7 @@ from rag.support import SupportChecker
 from rag.types import Citation, Passage
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_TRAILING = re.compile(r"([.!?…][\"”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 
 
 @dataclass
@@ -30,8 +31,10 @@ class Claim:
 def parse_claims(answer: str) -> list[Claim]:
     """Sentences with their markers; a marker written after the full stop joins its sentence."""
     claims: list[Claim] = []
-    for s, e in sentence_spans(answer.strip()):
-        piece = answer.strip()[s:e]
+    # "It rose. [1] Then…" -> "It rose [1]. Then…": a marker belongs to the sentence it follows.
+    answer = _TRAILING.sub(r"\2\1", answer.strip())
+    for s, e in sentence_spans(answer):
+        piece = answer[s:e]
         cited = [int(n) for group in _MARKERS.findall(piece) for n in re.split(r"[,;]", group)]
         text = _MARKERS.sub("", piece).strip()
         if not re.search(r"\w", text):

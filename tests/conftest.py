@@ -99,3 +99,24 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Settings:
+    """The bundled corpus ingested once into a session store (read-only for tests)."""
+    from ingest import ingest
+
+    folder = tmp_path_factory.mktemp("corpus")
+    settings = Settings(
+        data_dir=DATA, chroma_path=folder / "chroma", cache_dir=ROOT / ".rag/cache", _env_file=None
+    )  # type: ignore[call-arg]
+    ingest(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pipeline(corpus_settings: Settings):  # type: ignore[no-untyped-def]
+    """The real pipeline: MiniLM, Chroma, BM25 and the packaged Qwen2.5 1.5B via llama.cpp."""
+    from rag.pipeline import Pipeline
+
+    return Pipeline.from_settings(corpus_settings)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Protocol
+
+from rag.errors import GenerationError
 
 
 class Generator(Protocol):
@@ -20,4 +23,16 @@ class Generator(Protocol):
 def generate(
     generator: Generator, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
 ) -> str:
-    return "".join(generator.stream(messages, max_tokens=max_tokens, timeout_s=timeout_s))
+    """The whole completion; the deadline is enforced here too, whatever the generator does."""
+    deadline = time.monotonic() + timeout_s
+    pieces = []
+    try:
+        for piece in generator.stream(messages, max_tokens=max_tokens, timeout_s=timeout_s):
+            pieces.append(piece)
+            if time.monotonic() > deadline:
+                raise GenerationError(f"The LLM did not finish within {timeout_s:g} s.")
+    except GenerationError:
+        raise
+    except Exception as exc:  # a generator's own bug must not become a 500 either
+        raise GenerationError(f"The LLM failed: {exc!r}") from exc
+    return "".join(pieces)
