@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -176,7 +176,7 @@ def test_real_llm_timeout_falls_back(pipeline: Pipeline) -> None:
 class _ChatServer(BaseHTTPRequestHandler):
     """A minimal OpenAI-compatible server streaming a fixed cited answer."""
 
-    requests: list[dict[str, Any]] = []
+    requests: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
