@@ -1,0 +1,117 @@
+"""BM25: persisted beside the store, kept in step with ingest, filters, RRF and date hints."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ingest import ingest
+from rag.components import build_embedder, open_store
+from rag.lexical import LexicalIndex, ensure_lexical_index
+from rag.retrieval import DateHint, date_hints, near_duplicate
+from rag.settings import Settings
+from rag.types import Filters, ScoredChunk
+
+pytestmark = pytest.mark.slow
+
+
+def test_index_follows_ingest(settings: Settings) -> None:
+    ingest(settings)
+    folder = settings.lexical_dir
+    assert folder == settings.chroma_path / "bm25" / "articles"
+    index = LexicalIndex.load(folder)
+    assert index is not None and len(index.chunks) > 0
+    hits = index.search("Rustem Umerov delegation Florida", 3)
+    assert hits[0].doc_id == "002_d284d28d32ec8da7" and hits[0].scores["bm25"] > 0
+    mtime = (folder / "chunks.json").stat().st_mtime_ns
+
+    ingest(settings)  # unchanged: the index is not rewritten
+    assert (folder / "chunks.json").stat().st_mtime_ns == mtime
+
+    path = settings.data_dir / "002_d284d28d32ec8da7.txt"
+    path.write_text(path.read_text().replace("Rustem Umerov", "Rustem Zanzibarov"))
+    ingest(settings)
+    index = LexicalIndex.load(folder)
+    assert index is not None
+    assert index.search("Zanzibarov", 3)[0].doc_id == "002_d284d28d32ec8da7"
+    assert index.search("Umerov", 3) == []
+
+
+def test_stale_index_is_rebuilt_not_used(settings: Settings) -> None:
+    ingest(settings)
+    store = open_store(settings, build_embedder(settings))
+    stale = LexicalIndex.build(store.all_chunks()[:2])
+    stale.save(settings.lexical_dir)
+    fresh = ensure_lexical_index(store, settings.lexical_dir)
+    assert len(fresh.chunks) == store.describe()["chunks"]
+    assert fresh.fingerprint != stale.fingerprint
+
+
+def test_filters_and_no_match() -> None:
+    def chunk(i: int, doc: str, day: dt.date | None, text: str) -> ScoredChunk:
+        return ScoredChunk(
+            chunk_id=f"{doc}::v::{i}",
+            doc_id=doc,
+            title="",
+            published=day,
+            text=text,
+            start=0,
+            end=len(text),
+        )
+
+    index = LexicalIndex.build(
+        [
+            chunk(0, "a", dt.date(2025, 9, 4), "troops pledged for reassurance force"),
+            chunk(1, "b", None, "troops pledged by 26 states"),
+            chunk(2, "c", dt.date(2025, 12, 1), "talks in Miami on territory"),
+        ]
+    )
+    assert {c.doc_id for c in index.search("troops pledged", 5)} == {"a", "b"}
+    assert [c.doc_id for c in index.search("troops", 5, Filters(doc_ids=["b"]))] == ["b"]
+    assert [c.doc_id for c in index.search("troops", 5, Filters(until=dt.date(2025, 10, 1)))] == [
+        "a"
+    ]
+    assert index.search("troops", 5, Filters(since=dt.date(2025, 11, 1))) == []
+    assert index.search("completely unrelated words", 5) == []
+
+
+def test_date_hints() -> None:
+    assert date_hints("What was announced on 25 November?") == [DateHint(11, 25)]
+    assert date_hints("What happened on November 25, 2025?") == [DateHint(11, 25, 2025)]
+    assert date_hints("What did Macron say in September?") == [DateHint(9)]
+    assert date_hints("Who met on 2025-12-01?") == [DateHint(12, 1, 2025)]
+    assert date_hints("Who leads the group?") == []
+    assert DateHint(9).matches(dt.date(2025, 9, 4)) and not DateHint(9).matches(None)
+
+
+def test_near_duplicates() -> None:
+    a = ScoredChunk(
+        chunk_id="x::v::0",
+        doc_id="x",
+        title="",
+        published=None,
+        text="France's President Emmanuel Macron greets Ukraine's President",
+        start=0,
+        end=60,
+    )
+    same_text_elsewhere = a.model_copy(update={"chunk_id": "y::v::0", "doc_id": "y"})
+    overlapping = a.model_copy(
+        update={
+            "chunk_id": "x::v::1",
+            "start": 10,
+            "end": 70,
+            "text": "completely different words here to compare",
+        }
+    )
+    distinct = a.model_copy(
+        update={
+            "chunk_id": "x::v::2",
+            "start": 500,
+            "end": 560,
+            "text": "Russia launched 112 strikes overnight",
+        }
+    )
+    assert near_duplicate(a, same_text_elsewhere)
+    assert near_duplicate(a, overlapping)
+    assert not near_duplicate(a, distinct)
