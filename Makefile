@@ -31,7 +31,8 @@ ingest: setup
 run: ingest
 	@$(BIN)/rag stats
 	@echo
-	@echo "The bundled articles are ingested. See what is stored with: $(BIN)/rag stats"
+	@echo "The bundled articles are ingested. Ask a question:"
+	@echo '  $(BIN)/rag ask "Which countries will lead the working group on security guarantees announced on 25 November?"'
 
 test: setup lint
 	$(BIN)/pytest -q
@@ -43,6 +44,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/answer.py
 
 clean:
 	rm -rf .rag .pytest_cache .mypy_cache .ruff_cache
