@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 _VISITORS = re.compile(
-    r"^\d[\d,.\s]*\s+(visitors?|users?|readers?|people)\s+(online|reading)\b.*$", re.I
+    r"^\d[\d,.\s]*\s+(visitors?|users?|readers?|people)\s+(online|reading)(\s+now)?$", re.I
 )
 _ADVERT = re.compile(
     r"^(advertisement|advertising|sponsored( content)?|ad|scroll to continue)$", re.I
@@ -23,7 +23,8 @@ _READ_MORE = re.compile(
     re.I,
 )
 _BULLET = re.compile(r"^[•·●▪◦‣∙■□►▶◆◇]\s*")
-_SITE_TAG = re.compile(r"^[a-z0-9_-]{2,24}$")  # e.g. "sites3": a lone lower-case token
+# e.g. "sites3": a lone lower-case token with a letter (a final "1945" is kept)
+_SITE_TAG = re.compile(r"^(?=[a-z0-9_-]*[a-z])[a-z0-9_-]{2,24}$")
 _SENTENCE_END = re.compile(r"""[.!?…]["”’)\]]*$""")
 
 
@@ -44,8 +45,9 @@ def _words(line: str) -> int:
 
 
 def _is_headline(line: str) -> bool:
-    """A link title in a 'Read more' list: short and without closing punctuation."""
-    return 0 < _words(line) <= 20 and not _SENTENCE_END.search(line)
+    """A link title in a 'Read more' list: short, without closing punctuation or a colon
+    (a line ending in ':' introduces article text)."""
+    return 0 < _words(line) <= 20 and not _SENTENCE_END.search(line) and not line.endswith(":")
 
 
 def clean_text(text: str) -> Cleaned:

@@ -1,10 +1,11 @@
-"""HTML to article text: the main content's blocks, without navigation, scripts or chrome."""
+"""HTML to article text: the main content, without navigation, scripts or page chrome."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString
 
 # Elements that hold page chrome, never article text.
 _DROP = (
@@ -22,23 +23,59 @@ _DROP = (
     "template",
     "select",
 )
-_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption", "td")
-_CHROME_HINTS = (
+# Elements whose boundaries are line breaks in the text.
+_BLOCKS = (
+    "address",
+    "article",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+)
+# Whole class/id tokens (split on - and _) that mark chrome, e.g. "share-buttons".
+_CHROME = {
     "nav",
+    "navbar",
     "menu",
     "breadcrumb",
+    "breadcrumbs",
     "share",
     "social",
     "related",
     "cookie",
+    "cookies",
     "banner",
     "newsletter",
     "subscribe",
     "sidebar",
     "comments",
     "advert",
+    "advertisement",
+    "ad",
+    "ads",
     "promo",
-)
+}
+_NEVER_DROP = ("html", "body", "main", "article")
 
 
 def _meta(soup: Any, *keys: str) -> str | None:
@@ -50,23 +87,22 @@ def _meta(soup: Any, *keys: str) -> str | None:
 
 
 def _is_chrome(tag: Any) -> bool:
-    if tag.attrs is None:
+    if tag.name in _NEVER_DROP or not tag.attrs:
         return False
-    marks = " ".join([*tag.get("class", []), tag.get("id", ""), tag.get("role", "")]).lower()
-    return any(hint in marks for hint in _CHROME_HINTS)
+    words = [*tag.get("class", []), tag.get("id", ""), tag.get("role", "")]
+    tokens = {t for w in words for t in re.split(r"[-_\s]+", str(w).lower()) if t}
+    return bool(tokens & _CHROME)
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str | None]]:
     soup = BeautifulSoup(html, "lxml")
-    time_tag = soup.find("time", attrs={"datetime": True})
     h1 = soup.find("h1")
     title_tag = soup.find("title")
     meta = {
         "title": _meta(soup, "og:title", "twitter:title")
         or (h1.get_text(" ", strip=True) if h1 else None)
         or (title_tag.get_text(" ", strip=True) if title_tag else None),
-        "published": _meta(soup, "article:published_time", "datePublished", "date", "pubdate")
-        or (str(time_tag["datetime"]) if time_tag else None),
+        "published": _meta(soup, "article:published_time", "datePublished", "date", "pubdate"),
         "source": _meta(soup, "og:site_name", "application-name"),
         "url": _meta(soup, "og:url"),
     }
@@ -75,13 +111,13 @@ def html_to_text(html: str) -> tuple[str, dict[str, str | None]]:
     for tag in soup.find_all(_is_chrome):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    lines: list[str] = []
+    if meta["published"] is None:  # a <time> in the article, not in the page header
+        time_tag = root.find("time", attrs={"datetime": True})
+        meta["published"] = str(time_tag["datetime"]) if time_tag else None
+    for br in root.find_all("br"):
+        br.replace_with(NavigableString("\n"))
     for block in root.find_all(_BLOCKS):
-        if block.find(_BLOCKS):  # an outer block: its inner blocks are emitted on their own
-            continue
-        text = " ".join(block.get_text(" ", strip=True).split())
-        if text:
-            lines.append(text)
-    if not lines:  # no block markup at all: fall back to the plain text
-        lines = [line.strip() for line in root.get_text("\n").splitlines() if line.strip()]
-    return "\n\n".join(lines), meta
+        block.insert_before(NavigableString("\n\n"))
+        block.insert_after(NavigableString("\n\n"))
+    lines = [" ".join(line.split()) for line in root.get_text().split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), meta

@@ -45,8 +45,13 @@ class Skipped:
 class LoadResult:
     documents: list[RawDocument] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    # doc ids whose files exist but could not be read this time: never pruned for that.
+    # Doc ids (and, for JSON lines files, id prefixes) of files that exist but could not be
+    # read completely this time: their stored articles are never pruned for that.
     protected_ids: set[str] = field(default_factory=set)
+    protected_prefixes: set[str] = field(default_factory=set)
+
+    def is_protected(self, doc_id: str) -> bool:
+        return doc_id in self.protected_ids or doc_id.startswith(tuple(self.protected_prefixes))
 
 
 def _hash(text: str) -> str:
@@ -64,7 +69,9 @@ def _read_text(path: Path) -> str:
 
 
 def _load_jsonl(path: Path, rel: str, text: str, result: LoadResult) -> None:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: JSON strings may hold U+2028 or U+0085, which splitlines() breaks on.
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{rel}:{lineno}"
@@ -72,11 +79,13 @@ def _load_jsonl(path: Path, rel: str, text: str, result: LoadResult) -> None:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             result.skipped.append(Skipped(where, f"invalid JSON ({exc.msg})"))
+            result.protected_prefixes.add(f"{path.stem}-")  # we cannot tell whose line it was
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             result.skipped.append(
                 Skipped(where, 'each line must be an object with a "text" string')
             )
+            result.protected_prefixes.add(f"{path.stem}-")
             continue
         raw_id = record.get("id")
         suffix = _ID_UNSAFE.sub("-", str(raw_id)).strip("-") if raw_id is not None else ""
@@ -115,6 +124,8 @@ def _load_one(path: Path, rel: str, result: LoadResult) -> None:
     except (OSError, ValueError) as exc:
         result.skipped.append(Skipped(rel, str(exc)))
         result.protected_ids.add(path.stem)
+        if suffix == ".jsonl":
+            result.protected_prefixes.add(f"{path.stem}-")
         return
     if suffix == ".jsonl":
         _load_jsonl(path, rel, text, result)
@@ -158,11 +169,13 @@ def load_directory(root: Path) -> LoadResult:
     base = root if root.is_dir() else root.parent
     seen: dict[str, str] = {}
     for path in iter_files(root):
-        before = len(result.documents)
-        _load_one(path, path.relative_to(base).as_posix(), result)
-        fresh = result.documents[before:]
-        del result.documents[before:]
-        for doc in fresh:
+        one = LoadResult(
+            skipped=result.skipped,
+            protected_ids=result.protected_ids,
+            protected_prefixes=result.protected_prefixes,
+        )
+        _load_one(path, path.relative_to(base).as_posix(), one)
+        for doc in one.documents:
             if doc.doc_id in seen:
                 result.skipped.append(
                     Skipped(

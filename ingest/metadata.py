@@ -59,10 +59,12 @@ _DATELINE = re.compile(
 # (Interfax-Ukraine). Ordinary words ("according to him", "to officials") never match.
 _ATTRIBUTED = re.compile(
     r"\b(?:according to|as reported by|reported by|reports)\s+"
-    r"(?P<outlet>[A-Z][\w]*(?:\.[A-Za-z]{2,4})+|[A-Z][\w]+-[A-Z][\w]+)"
+    r"(?P<outlet>[A-Z][\w]*(?:\.[A-Za-z]{2,4})+)"
+    r"|\b(?:as reported by|reported by)\s+(?P<agency>[A-Z][\w]+-[A-Z][\w]+)"
 )
 _CAPTION = re.compile(r"(\bPhoto:|\b(AFP|AP|Reuters|Getty Images|EPA|Shutterstock)\.?$)")
 _TITLE_MAX_WORDS = 25
+_HEAD_LINES = 3  # the headline area: where a page puts its title and date
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -97,14 +99,25 @@ def _is_body(line: str) -> bool:
 def find_published(text: str) -> dt.date | None:
     lines = _lines(text)
     labelled: dict[str, dt.date] = {}
-    for line in lines:
+    for i, line in enumerate(lines):
         m = _LABELLED.match(line)
-        if m and (day := parse_date(line[m.end() :][:60])) and DATE.match(line[m.end() :]):
-            labelled.setdefault("updated" if "updated" in m["label"].lower() else "published", day)
+        if not m or not DATE.match(rest := line[m.end() :]):
+            continue
+        # Near the top a label may lead a caption ("date 2025-11-25 Emmanuel Macron."); further
+        # down only "Label: <date>" alone on its line counts, never "On 30 November, talks…".
+        colon = ":" in line[: m.end()]
+        # "On" without a colon starts prose ("On 30 November, talks…"), never a label.
+        if (i < _HEAD_LINES and (colon or m["label"].lower() != "on")) or (
+            colon and _BARE_DATE_LINE.match(rest)
+        ):
+            day = parse_date(rest[:60])
+            if day:
+                kind = "updated" if "updated" in m["label"].lower() else "published"
+                labelled.setdefault(kind, day)
     if labelled:
         return labelled.get("published", labelled.get("updated"))
     head: list[str] = []
-    for line in lines:
+    for line in lines[:_HEAD_LINES]:
         if _is_body(line):
             break
         head.append(line)
@@ -112,7 +125,8 @@ def find_published(text: str) -> dt.date | None:
         if _BARE_DATE_LINE.match(line):
             return parse_date(line)
     for line in head:
-        if day := parse_date(line):
+        # A date in a headline counts; a date in a sentence is what the story is about.
+        if not re.search(r"[.!?][\"”’]?$", line) and (day := parse_date(line)):
             return day
     return None
 
@@ -123,7 +137,7 @@ def find_source(text: str, url: str | None = None) -> str | None:
         if m := _DATELINE.match(line):
             return _AGENCIES[m["agency"]]
     if m := _ATTRIBUTED.search(text):
-        return m["outlet"]
+        return m["outlet"] or m["agency"]
     if url:
         host = urlparse(url).hostname or ""
         return host.removeprefix("www.") or None

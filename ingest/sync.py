@@ -59,7 +59,7 @@ class SyncReport:
         )
 
 
-def build_article(raw: RawDocument) -> Article | None:
+def build_article(raw: RawDocument, path: str | None = None) -> Article | None:
     """Clean the text and settle the metadata; None when nothing of the article remains."""
     text = clean_text(raw.text).text
     if not text:
@@ -71,7 +71,7 @@ def build_article(raw: RawDocument) -> Article | None:
         published=(parse_date(raw.published) if raw.published else None) or find_published(text),
         source=raw.source or find_source(text, raw.url),
         url=raw.url,
-        path=raw.path,
+        path=path or raw.path,
         content_hash=raw.content_hash,
     )
 
@@ -81,6 +81,7 @@ def article_version(article: Article, embedder: Embedder, chunker: Chunker) -> s
         PIPELINE_VERSION,
         article.model_dump(mode="json", exclude={"path"}),
         embedder.model_id,
+        embedder.dtype,
         chunker.chunk_tokens,
         chunker.overlap,
     ]
@@ -122,12 +123,16 @@ def sync(
     t0 = time.perf_counter()
     if not root.exists():
         raise IngestError(f"No such file or folder: {root}.")
+    if prune and not root.is_dir():
+        raise IngestError(f"--prune needs a folder, and {root} is a file: nothing was changed.")
+    base = (root if root.is_dir() else root.parent).resolve()
     report = SyncReport()
     loaded = load_directory(root)
     report.skipped.extend(loaded.skipped)
     articles: list[Article] = []
     for raw in loaded.documents:
-        article = build_article(raw)
+        # Record where the article came from, absolutely: --prune only touches that folder.
+        article = build_article(raw, (base / raw.path).as_posix())
         if article is None:
             report.skipped.append(Skipped(raw.path, "nothing left after removing boilerplate"))
             loaded.protected_ids.add(raw.doc_id)
@@ -137,18 +142,22 @@ def sync(
     stored = store.articles()
     stored_chunks = store.chunk_ids_by_doc()
     pending: list[_Pending] = []
+    moved: dict[str, str] = {}
     for article in articles:
         version = article_version(article, embedder, chunker)
         record = stored.get(article.doc_id)
-        have = stored_chunks.get(article.doc_id, set())
         if (
             record is not None
             and record.version == version
-            and have == {chunk_id(article.doc_id, version, i) for i in range(record.n_chunks)}
+            and stored_chunks.get(article.doc_id, set()) == _expected(record)
         ):
             report.unchanged += 1
+            if record.path != article.path:
+                moved[article.doc_id] = article.path  # same article, folder moved
             continue
         pending.append(_Pending(article, version, is_update=record is not None))
+    if moved:
+        store.set_article_paths(moved)
 
     for p in pending:
         p.chunks = chunker.split(p.article.doc_id, p.version, p.article.text)
@@ -160,40 +169,59 @@ def sync(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer,
     ):
         in_flight: tuple[Future[None], _Batch] | None = None
-        for group in _groups(pending, group_chunks):
-            batch = _prepare(group, embedder, stored_chunks)
+
+        def settle() -> None:
             if in_flight:
-                in_flight[0].result()
+                in_flight[0].result()  # re-raises a failed write here, in order
                 _count(in_flight[1], report)
                 bar.update(sum(len(p.chunks) for p in in_flight[1].group))
-            in_flight = (writer.submit(_commit, batch, store), batch)
-        if in_flight:
-            in_flight[0].result()
-            _count(in_flight[1], report)
-            bar.update(sum(len(p.chunks) for p in in_flight[1].group))
 
-    present = {a.doc_id for a in articles} | loaded.protected_ids
-    gone = sorted(set(stored) - present) if prune else []
+        for group in _groups(pending, group_chunks):
+            batch = _prepare(group, embedder, stored_chunks)
+            settle()
+            in_flight = (writer.submit(_commit, batch, store), batch)
+        settle()
+
+    present = {a.doc_id for a in articles}
+    gone = sorted(
+        doc_id
+        for doc_id, record in stored.items()
+        if prune
+        and doc_id not in present
+        and not loaded.is_protected(doc_id)
+        and _inside(record.path, base)
+    )
     if gone and not present:
         raise IngestError(
             f"No readable article under {root}: refusing to prune all {len(gone)} stored "
-            "articles (is the path right?)."
+            "articles from there (is the path right?)."
         )
     if gone:
         store.delete_articles(gone)  # the commit marker first: see the module docstring
         report.pruned = len(gone)
-    committed = (set(stored) - set(gone)) | {p.article.doc_id for p in pending}
-    leftovers = [
-        cid
-        for doc_id, ids in stored_chunks.items()
-        if doc_id in gone or (doc_id not in committed and doc_id not in present)
-        for cid in ids
-    ]
+    done = {p.article.doc_id for p in pending}
+    leftovers: list[str] = []
+    for doc_id, ids in stored_chunks.items():
+        record = stored.get(doc_id)
+        if doc_id in gone or (record is None and doc_id not in done and doc_id not in present):
+            leftovers.extend(ids)  # pruned, or never committed and its file is gone
+        elif record is not None and doc_id not in done:
+            leftovers.extend(ids - _expected(record))  # left over by a killed update
     if leftovers:
         store.delete_chunks(leftovers)
         report.chunks_deleted += len(leftovers)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _expected(record: StoredArticle) -> set[str]:
+    return {chunk_id(record.doc_id, record.version, i) for i in range(record.n_chunks)}
+
+
+def _inside(path: str, folder: Path) -> bool:
+    """Is a recorded article path (``file`` or ``file.jsonl:line``) inside ``folder``?"""
+    file = Path(path.rsplit(":", 1)[0] if path.rsplit(":", 1)[-1].isdigit() else path)
+    return file.is_absolute() and file.is_relative_to(folder)
 
 
 def _mean(pending: _Pending, vectors: dict[str, Vectors]) -> Vectors:
@@ -229,7 +257,11 @@ def _prepare(
 
 
 def _commit(batch: _Batch, store: ChunkStore) -> None:
-    """Chunks first, stale chunks next, the article records (commit markers) last."""
+    """New chunks, then the article records (commit markers), then the stale chunks.
+
+    So a record never names a version whose chunks are missing; a kill before the last step
+    leaves only extra chunks, which the next run deletes.
+    """
     group, missing = batch.group, batch.missing
     if missing:
         store.upsert_chunks(missing, batch.vectors, {p.article.doc_id: p.article for p in group})
@@ -237,8 +269,6 @@ def _commit(batch: _Batch, store: ChunkStore) -> None:
     fresh = {c.chunk_id: v for c, v in zip(missing, batch.vectors, strict=True)}
     kept = [c.chunk_id for p in group for c in p.chunks if c.chunk_id not in fresh]
     fresh.update(zip(kept, store.chunk_vectors(kept), strict=True))
-    if batch.stale:
-        store.delete_chunks(batch.stale)
     records = [
         StoredArticle(
             doc_id=p.article.doc_id,
@@ -256,6 +286,8 @@ def _commit(batch: _Batch, store: ChunkStore) -> None:
     store.put_articles(
         records, [p.article.text for p in group], np.stack([_mean(p, fresh) for p in group])
     )
+    if batch.stale:
+        store.delete_chunks(batch.stale)
 
 
 def _count(batch: _Batch, report: SyncReport) -> None:

@@ -72,7 +72,7 @@ def test_overlong_sentence_and_word_are_cut_within_bound(
     chunker: Chunker, embedder: SentenceTransformerEmbedder
 ) -> None:
     long_sentence = " ".join(f"word{i}" for i in range(900)) + "."
-    giant_word = "x" * 3000
+    giant_word = "-" * 600  # 600 word pieces: one "word" longer than a chunk
     text = f"Short opening sentence. {long_sentence}\n\n{giant_word}\n\nA closing sentence."
     chunks = chunker.split("doc", "v", text)
     for c in chunks:

@@ -139,3 +139,20 @@ def test_read_more_list_stops_at_prose() -> None:
         "The story goes on here."
     )
     assert clean_text(raw).text == "Lead sentence of the story.\n\nThe story goes on here."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "12 people reading newspapers in the park were questioned by police on Monday.",
+        "Zelensky listed three demands:",
+    ],
+)
+def test_lines_that_only_resemble_boilerplate_survive(line: str) -> None:
+    raw = f"Lead sentence of the story.\n\nRead more:\nSome headline\n\n{line}\n\nMore text."
+    assert line in clean_text(raw).text
+    assert line in clean_text(f"Lead sentence of the story.\n\n{line}").text
+
+
+def test_a_final_number_is_not_a_site_tag() -> None:
+    assert clean_text("The war ended in\n\n1945").text.endswith("1945")

@@ -34,7 +34,7 @@ class CountingEmbedder:
     def __init__(self, inner: SentenceTransformerEmbedder) -> None:
         self.inner = inner
         self.texts = 0
-        self.model_id, self.dimension = inner.model_id, inner.dimension
+        self.model_id, self.dimension, self.dtype = inner.model_id, inner.dimension, inner.dtype
         self.max_tokens, self.tokens = inner.max_tokens, inner.tokens
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
@@ -78,6 +78,12 @@ def snapshot(settings: Settings) -> dict[str, Any]:
     docs = store.docs.get(include=["documents", "metadatas", "embeddings"])
     assert all(len(e) == 384 for e in chunks["embeddings"])
     assert all(len(e) == 384 for e in docs["embeddings"])
+    # Invariant: a record never names a version whose chunks are missing.
+    stored = set(chunks["ids"])
+    for doc_id, meta in zip(docs["ids"], docs["metadatas"], strict=True):
+        expected = {f"{doc_id}::{meta['version']}::{i:04d}" for i in range(meta["n_chunks"])}
+        assert expected <= stored, doc_id
+    docs["metadatas"] = [{k: v for k, v in m.items() if k != "path"} for m in docs["metadatas"]]
     return {
         "chunks": {
             i: (d, m)
@@ -258,6 +264,7 @@ def test_crash_at_every_write_then_rerun_converges(
             finished = True
         except Crash:
             finished = False
+            snapshot(case)  # the invariant holds at the moment of the crash
         run(case, embedder, prune=True, group=8)
         assert snapshot(case) == expected, f"diverged after a crash at write {budget}"
         if finished:
@@ -346,3 +353,59 @@ def test_chunker_is_built_from_the_embedder(
     chunker = make_chunker(settings, embedder)
     assert isinstance(chunker, Chunker)
     assert (chunker.max_tokens, chunker.chunk_tokens, chunker.overlap) == (254, 200, 40)
+
+
+def test_prune_only_touches_the_folder_ingested(
+    tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    run(settings, embedder)
+    sub = settings.data_dir / "extra"
+    sub.mkdir()
+    (sub / "note.txt").write_text("An extra note about the talks in Geneva on Sunday.")
+    (sub / "keep.txt").write_text("Another note, about the meeting in Paris on Thursday.")
+    one_file = settings.data_dir / "000_87e92a4300705097.txt"
+    store = ChromaStore(settings, model_id=embedder.model_id, dimension=384)
+    chunker = make_chunker(settings, embedder)
+
+    with pytest.raises(IngestError, match="--prune needs a folder"):
+        sync(one_file, embedder, store, chunker, prune=True)
+    report = sync(sub, embedder, store, chunker, prune=True)
+    assert counts(report) == (2, 0, 0, 0, 0)  # the five articles outside extra/ stay
+    assert len(snapshot(settings)["docs"]) == 7
+    (sub / "note.txt").unlink()
+    report = sync(sub, embedder, store, chunker, prune=True)
+    assert report.pruned == 1 and len(snapshot(settings)["docs"]) == 6
+
+
+def test_broken_jsonl_protects_its_stored_articles(
+    settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    feed = settings.data_dir / "feed.jsonl"
+    records = [
+        {"id": "a", "text": "First\u2028line article about Kyiv."},
+        {"id": "b", "text": "Second article, with U+0085\u0085inside."},
+    ]
+    feed.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    first = run(settings, embedder)
+    assert counts(first) == (7, 0, 0, 0, 0)  # U+2028 and U+0085 do not split a JSON line
+    before = snapshot(settings)
+    feed.write_bytes(feed.read_bytes() + b"\xff\n")  # the whole file is no longer UTF-8
+    report = run(settings, embedder, prune=True)
+    assert report.pruned == 0 and snapshot(settings) == before
+    feed.write_text(feed.read_text(errors="ignore").rstrip() + "\n{not json\n")
+    report = run(settings, embedder, prune=True)
+    assert report.pruned == 0 and {"feed-a", "feed-b"} <= set(snapshot(settings)["docs"])
+
+
+def test_moved_folder_updates_paths_without_reembedding(
+    tmp_path: Path, settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    run(settings, embedder)
+    moved = tmp_path / "moved"
+    settings.data_dir.rename(moved)
+    counting = CountingEmbedder(embedder)
+    report = run(settings.model_copy(update={"data_dir": moved}), counting, prune=True)
+    assert counts(report) == (0, 0, 5, 0, 0) and counting.texts == 0
+    store = ChromaStore(settings, model_id=embedder.model_id, dimension=384)
+    paths = {a.path for a in store.articles().values()}
+    assert all(p.startswith(moved.as_posix()) for p in paths)

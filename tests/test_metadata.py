@@ -123,3 +123,33 @@ def test_structured_metadata_wins(tmp_path: Path) -> None:
         "news.example.com",
         "https://news.example.com/one",
     )
+
+
+def test_body_dates_are_not_publication_dates() -> None:
+    prose = "Headline\n\nOn 30 November 2025, delegations met in Florida for talks.\n\nMore."
+    assert find_published(prose) is None
+    wire = "Short para one.\nShort para two.\nShort three.\nThey meet again on 3 March 2026."
+    assert find_published(wire) is None
+    assert find_published("Body. " * 40 + "\n\nPublished: 2 March 2024") == dt.date(2024, 3, 2)
+
+
+def test_person_is_not_a_source() -> None:
+    assert find_source("Lead. According to Jean-Noël Barrot, talks went well.") is None
+
+
+def test_html_keeps_div_text_and_article_date(tmp_path: Path) -> None:
+    (tmp_path / "p.html").write_text(
+        '<html><body class="no-sidebar"><header><time datetime="2030-01-01">x</time></header>'
+        '<article class="has-social-share"><h1>Title</h1><div>Body in a div.</div>'
+        '<time datetime="2025-05-05">May</time></article><footer>junk</footer></body></html>'
+    )
+    raw = load_directory(tmp_path).documents[0]
+    assert raw.text == "Title\n\nBody in a div.\n\nMay"
+    assert raw.published == "2025-05-05"
+
+
+def test_markdown_keeps_inline_symbols(tmp_path: Path) -> None:
+    (tmp_path / "m.md").write_text("Compute 2*3*4 with my_var_name and *stress* here.")
+    assert load_directory(tmp_path).documents[0].text == (
+        "Compute 2*3*4 with my_var_name and stress here."
+    )

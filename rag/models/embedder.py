@@ -86,6 +86,10 @@ class SentenceTransformerEmbedder:
     def model_id(self) -> str:
         return self._model_id
 
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
     @cached_property
     def _config(self) -> dict[str, Any]:
         folder = self._folder

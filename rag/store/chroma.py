@@ -205,8 +205,10 @@ class ChromaStore:
         ids = list(ids)
         if not ids:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        got = self.chunks.get(ids=ids, include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        by_id: dict[str, Any] = {}
+        for part in self._batches(len(ids)):  # SQLite caps the variables of one query
+            got = self.chunks.get(ids=ids[part], include=["embeddings"])
+            by_id.update(zip(got["ids"], got["embeddings"], strict=True))
         missing = [i for i in ids if i not in by_id]
         if missing:
             raise StoreError(f"{len(missing)} chunk ids are not stored, e.g. {missing[0]!r}.")
@@ -243,6 +245,12 @@ class ChromaStore:
                 documents=list(texts[part]),
                 metadatas=metas[part],
             )
+
+    def set_article_paths(self, paths: Mapping[str, str]) -> None:
+        """Metadata-only update when an unchanged article's folder moved."""
+        ids = list(paths)
+        for part in self._batches(len(ids)):
+            self.docs.update(ids=ids[part], metadatas=[{"path": paths[i]} for i in ids[part]])
 
     def delete_articles(self, doc_ids: Sequence[str]) -> None:
         doc_ids = list(doc_ids)
