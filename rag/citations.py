@@ -19,7 +19,8 @@ from rag.support import SupportChecker
 from rag.types import Citation, Passage
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_TRAILING = re.compile(r"([.!?…][\"”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+_LEADING = re.compile(r"([.!?…][\"”’)]*)\s*(\[\d+(?:\s*[,;]\s*\d+)*\])\s+(?=[a-z])")
+_TRAILING = re.compile(r"([.!?…][\"”’)]*)((?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 
 
 @dataclass
@@ -32,7 +33,9 @@ def parse_claims(answer: str) -> list[Claim]:
     """Sentences with their markers; a marker written after the full stop joins its sentence."""
     claims: list[Claim] = []
     # "It rose. [1] Then…" -> "It rose [1]. Then…": a marker belongs to the sentence it follows.
-    answer = _TRAILING.sub(r"\2\1", answer.strip())
+    # "… Geneva. [1] states that …": the marker opens a fragment on its own line.
+    answer = _LEADING.sub(r"\1\n\2 ", answer.strip())
+    answer = _TRAILING.sub(r"\2\1", answer)
     for s, e in sentence_spans(answer):
         piece = answer[s:e]
         cited = [int(n) for group in _MARKERS.findall(piece) for n in re.split(r"[,;]", group)]
@@ -40,6 +43,8 @@ def parse_claims(answer: str) -> list[Claim]:
         if not re.search(r"\w", text):
             if claims:
                 claims[-1].cited.extend(cited)
+            elif cited:
+                claims.append(Claim("", cited))  # the model only pointed at a passage
             continue
         claims.append(Claim(text, cited))
     return claims
@@ -55,6 +60,8 @@ class Verified:
 
 def _with_markers(text: str, numbers: list[int]) -> str:
     markers = "".join(f"[{n}]" for n in numbers)
+    if text.endswith(("”", '"')):  # a verbatim quote: the marker goes after it
+        return f"{text} {markers}"
     m = re.search(r"[.!?…]+[\"”’)]*$", text)
     if m:
         return f"{text[: m.start()]} {markers}{text[m.start() :]}"
@@ -70,6 +77,30 @@ def verify(
     dropped = 0
     for claim in parse_claims(answer):
         shown = list(dict.fromkeys(n for n in claim.cited if n in by_n))
+        if not claim.text and shown:
+            # Only a marker: answer with the cited passage's best sentence, quoted verbatim.
+            p = by_n[shown[0]]
+            top = max(range(len(p.sentences)), key=lambda i: p.sentences[i].score)
+            quote = p.sentences[top].text
+            kept.append((f"According to the article, “{quote}”", [(p.n, top)]))
+            log.append(
+                {
+                    "claim": "",
+                    "cited": claim.cited,
+                    "action": f"extractive: the model only cited passage {p.n}",
+                }
+            )
+            continue
+        if claim.text[:1].islower():
+            log.append(
+                {
+                    "claim": claim.text,
+                    "cited": claim.cited,
+                    "action": "dropped: a sentence fragment",
+                }
+            )
+            dropped += 1
+            continue
         entry: dict[str, object] = {
             "claim": claim.text,
             "cited": claim.cited,

@@ -72,9 +72,9 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(20, ge=1, description="Candidates from each retriever.")
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
     evidence_sentences: int = Field(5, ge=1)
-    support_threshold: float = Field(0.55, description="Support score a citation must reach.")
+    support_threshold: float = Field(0.5, description="Support score a citation must reach.")
     abstain_below: float = Field(
-        0.35, description="Abstain without generating when the best evidence scores below this."
+        0.45, description="Abstain without generating when the best evidence scores below this."
     )
 
     @model_validator(mode="after")

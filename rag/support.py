@@ -71,9 +71,13 @@ _IRREGULAR = {
 }
 
 
+# One spelling per single-word alias, so "Turkey" covers "Türkiye" in term coverage too.
+_CANONICAL = {w: sorted(g)[0] for g in _ALIASES for w in g if " " not in w}
+
+
 def terms(text: str) -> list[str]:
     words = [
-        _IRREGULAR.get(w, w)
+        _CANONICAL.get(w, _IRREGULAR.get(w, w))
         for w in re.findall(r"[\w'’]+", text.lower())
         if w not in STOPWORDS and len(w) > 1
     ]

@@ -146,3 +146,29 @@ def test_support_scores_separate_right_and_wrong_passages(checker: SupportChecke
     wrong = checker.check(claim, [TEXTS[1][1]], "Who leads the group?")
     assert right.supported and not wrong.supported
     assert right.score > wrong.score + 0.2
+
+
+def test_marker_only_answer_becomes_a_verbatim_quote(checker: SupportChecker) -> None:
+    out = verify("[1]", _passages([3]), checker, "How many countries committed?")
+    assert out.text == f"According to the article, “{TEXTS[3][1]}” [1]"
+    assert out.citations[0].quote == TEXTS[3][1]
+    assert out.log[0]["action"] == "extractive: the model only cited passage 1"
+
+
+def test_fragments_and_meta_sentences_are_dropped(checker: SupportChecker) -> None:
+    raw = (
+        "Passages [1] and [2] support this answer. 26 out of 35 countries committed [1]. "
+        '[1] states that "about 26 out of 35 participating countries" committed.'
+    )
+    out = verify(raw, _passages([3]), checker, "How many countries committed?")
+    assert out.text == "26 out of 35 countries committed [1]."
+    assert out.partial
+
+
+def test_aliases_count_as_the_same_name(checker: SupportChecker) -> None:
+    claim = "Turkey plays a key role in the maritime dimension."
+    passage = (
+        "The group is led by France and the United Kingdom, with close participation from "
+        "Türkiye, which plays a key role in the maritime dimension."
+    )
+    assert checker.check(claim, [passage], "Which country plays a key maritime role?").supported
