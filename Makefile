@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run ingest test lint bench clean
+.PHONY: setup run ingest test lint eval eval-ci eval-baseline bench clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,25 @@ run: ingest
 
 test: setup lint
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory eval-ci
+
+# The whole gold set through the product: headline table on the terminal, report on disk.
+eval: ingest
+	$(BIN)/rag eval --out .rag/eval
+
+# CI's fast subset, gated against the committed baseline (exit 1 on a regression). It uses
+# its own store so a developer's experiments in .rag/chroma cannot sway it.
+EVAL_CI := --split dev --limit 16
+CI_ENV := RAG_CHROMA_PATH=.rag/ci/chroma
+eval-ci: setup
+	$(CI_ENV) $(BIN)/rag ingest -q
+	$(CI_ENV) $(BIN)/rag eval $(EVAL_CI) --out .rag/ci/eval --baseline eval/baseline/summary.json
+
+# Accept the current behaviour as the new baseline (review the diff before committing it).
+eval-baseline: setup
+	$(CI_ENV) $(BIN)/rag ingest -q
+	$(CI_ENV) $(BIN)/rag eval $(EVAL_CI) --out .rag/ci/baseline
+	mkdir -p eval/baseline && cp .rag/ci/baseline/summary.json eval/baseline/summary.json
 
 lint: setup
 	$(BIN)/ruff check .
@@ -45,6 +64,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/answer.py
+	$(BIN)/python bench/ir.py --write BENCHMARKS.md --check-bm25 --check-gain 0.10
 
 clean:
 	rm -rf .rag .pytest_cache .mypy_cache .ruff_cache

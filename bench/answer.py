@@ -5,7 +5,7 @@ Qwen2.5-1.5B via llama.cpp, citation verification, evidence-based abstention.
 Baseline: dense-only top-k chunks from the same Chroma and MiniLM, the whole chunks in the
 same prompt file, the same LLM; no BM25, no rerank, no evidence selection, no verification.
 
-Questions: the dev split of eval/data/gold.jsonl (follow-ups are asked on their own here).
+Questions: the dev split of eval/data/gold.jsonl, without the follow-ups (they need a history).
 Both are warmed up first and run interleaved, question by question, so noise hits both alike.
 Writes its section of BENCHMARKS.md between ``<!-- bench:answer -->`` markers.
 """
@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("split") == args.split]
+    rows = [r for r in rows if r.get("split") == args.split and not r.get("history")]
     if args.limit:
         rows = rows[: args.limit]
 

@@ -74,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = [json.loads(x) for x in args.gold.read_text().splitlines() if x.strip()]
-    rows = [r for r in rows if r.get("split") == args.split]
+    rows = [r for r in rows if r.get("split") == args.split and not r.get("history")]
 
     with tempfile.TemporaryDirectory(prefix="rag-cal-") as tmp:
         settings = Settings(

@@ -38,7 +38,7 @@ def ingest(
         progress=progress,
         group_chunks=settings.ingest_group_chunks,
     )
-    ensure_lexical_index(store, settings.lexical_dir)  # BM25 follows the store
+    ensure_lexical_index(store, settings.lexical_dir, settings.bm25)  # BM25 follows the store
     return report
 
 

@@ -87,24 +87,29 @@ def _load_jsonl(path: Path, rel: str, text: str, result: LoadResult) -> None:
             )
             result.protected_prefixes.add(f"{path.stem}-")
             continue
-        raw_id = record.get("id")
+        raw_id = record.get("id", record.get("_id"))  # "_id": the BEIR corpus layout
         suffix = _ID_UNSAFE.sub("-", str(raw_id)).strip("-") if raw_id is not None else ""
         doc_id = f"{path.stem}-{suffix or lineno}"
-        if not record["text"].strip():
-            result.skipped.append(Skipped(where, "empty text"))
-            result.protected_ids.add(doc_id)
-            continue
         optional = {k: record.get(k) for k in ("title", "published", "source", "url")}
         bad = [k for k, v in optional.items() if v is not None and not isinstance(v, str)]
         if bad:
             result.skipped.append(Skipped(where, f"fields must be strings: {', '.join(bad)}"))
             result.protected_ids.add(doc_id)
             continue
+        text = record["text"]
+        title = (optional["title"] or "").strip()
+        if title and not text.lstrip().startswith(title):
+            # The headline is part of the article, as in a text file: searched and quotable.
+            text = f"{title}\n\n{text}" if text.strip() else title
+        if not text.strip():
+            result.skipped.append(Skipped(where, "empty text and no title"))
+            result.protected_ids.add(doc_id)
+            continue
         result.documents.append(
             RawDocument(
                 doc_id=doc_id,
                 path=where,
-                text=record["text"],
+                text=text,
                 content_hash=_hash(line),
                 title=optional["title"],
                 published=optional["published"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.prompting import dateline
 from rag.sentences import sentence_spans
 from rag.support import SupportChecker
 from rag.types import Citation, Passage
@@ -69,9 +70,20 @@ def _with_markers(text: str, numbers: list[int]) -> str:
 
 
 def verify(
-    answer: str, passages: list[Passage], checker: SupportChecker, question: str
+    answer: str,
+    passages: list[Passage],
+    checker: SupportChecker,
+    question: str,
+    *,
+    dated: bool = False,
 ) -> Verified:
+    """``dated``: the prompt showed each passage's publication date, which may then back a
+    sentence's date (never its quote)."""
     by_n = {p.n: p for p in passages}
+
+    def context(p: Passage) -> str:
+        return dateline(p.published) if dated else ""
+
     log: list[dict[str, object]] = []
     kept: list[tuple[str, list[tuple[int, int]]]] = []  # (claim, [(passage n, best sentence)])
     dropped = 0
@@ -108,7 +120,9 @@ def verify(
         }
         holds = []
         for n in shown:
-            sup = checker.check(claim.text, [s.text for s in by_n[n].sentences], question)
+            sup = checker.check(
+                claim.text, [s.text for s in by_n[n].sentences], question, context(by_n[n])
+            )
             entry[f"passage_{n}"] = {"score": sup.score, "reasons": sup.reasons}
             if sup.supported:
                 holds.append((n, sup.best))
@@ -117,7 +131,7 @@ def verify(
             for p in passages:
                 if p.n in shown:
                     continue
-                sup = checker.check(claim.text, [s.text for s in p.sentences], question)
+                sup = checker.check(claim.text, [s.text for s in p.sentences], question, context(p))
                 if sup.supported and (best is None or sup.score > best[2]):
                     best = (p.n, sup.best, sup.score)
             if best is not None:

@@ -127,6 +127,57 @@ def ask(
             typer.echo(f"    “{c.quote}” (characters {c.start}–{c.end})")
 
 
+@app.command(name="eval")
+def evaluate(
+    gold: Annotated[Path, typer.Option(help="Gold Q&A (JSON lines).")] = Path(
+        "eval/data/gold.jsonl"
+    ),
+    out: Annotated[Path, typer.Option(help="Folder for summary, results and report.")] = Path(
+        ".rag/eval"
+    ),
+    url: Annotated[
+        str | None, typer.Option(help="Ask a running service (e.g. http://127.0.0.1:8000).")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="RAG_EVAL_API_KEY", help="Bearer key for --url.")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Compare with this summary.json; exit 1 on regression.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+    split: Annotated[str, typer.Option(help="dev, test or all.")] = "all",
+    tolerance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.10,
+) -> None:
+    """Score answers, citations, retrieval and abstention against gold Q&A; write a report."""
+    from tqdm import tqdm
+
+    from eval import headline, run_eval
+    from eval.gate import render
+    from rag.components import load_settings
+
+    if split not in ("dev", "test", "all"):
+        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+    outcome = run_eval(
+        load_settings(),
+        gold=gold,
+        out=out,
+        url=url,
+        api_key=api_key,
+        baseline=baseline,
+        limit=limit,
+        split=split,
+        tolerance=tolerance,
+        progress=lambda cases: tqdm(cases, desc="eval", unit="q", file=sys.stderr),
+    )
+    typer.echo(headline(outcome.summary))
+    typer.echo(f"\nReport: {out / 'report.html'}  (summary.json, results.jsonl beside it)")
+    if outcome.comparisons:
+        typer.echo(render(outcome.comparisons, tolerance))
+        if outcome.regressed:
+            typer.echo("Regression against the baseline.", err=True)
+            raise typer.Exit(1)
+
+
 @app.command()
 def models() -> None:
     """List the packaged models this project knows and whether they are installed."""

@@ -14,13 +14,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.types import Filters, ScoredChunk
+from rag.types import BM25Params, Filters, ScoredChunk
 
 _META = "chunks.json"
+DEFAULT_BM25 = BM25Params()  # frozen: safe to share as a default
 
 
-def fingerprint(chunk_ids: Iterable[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:20]
+def fingerprint(chunk_ids: Iterable[str], params: BM25Params = DEFAULT_BM25) -> str:
+    key = "\n".join(sorted(chunk_ids)) + f"\nk1={params.k1} b={params.b}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def _tokenize(texts: list[str], *, ids: bool) -> Any:
@@ -41,19 +43,20 @@ class LexicalIndex:
         self.chunks = chunks
         self.fingerprint = fp
         self._retriever = retriever
+        self.by_id = {c.chunk_id: c for c in chunks}
         self._days = np.array(
             [c.published.toordinal() if c.published else -1 for c in chunks], dtype=np.int64
         )
 
     @classmethod
-    def build(cls, chunks: list[ScoredChunk]) -> LexicalIndex:
+    def build(cls, chunks: list[ScoredChunk], params: BM25Params = DEFAULT_BM25) -> LexicalIndex:
         import bm25s
 
         chunks = sorted(chunks, key=lambda c: c.chunk_id)
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(method="lucene", k1=params.k1, b=params.b)
         if chunks:
             retriever.index(_tokenize([c.text for c in chunks], ids=True), show_progress=False)
-        return cls(chunks, retriever, fingerprint(c.chunk_id for c in chunks))
+        return cls(chunks, retriever, fingerprint((c.chunk_id for c in chunks), params))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -118,11 +121,14 @@ class _ChunkSource(Protocol):
     def all_chunks(self) -> list[ScoredChunk]: ...
 
 
-def ensure_lexical_index(store: _ChunkSource, folder: Path) -> LexicalIndex:
-    """Load the persisted index, rebuilding and saving it if it no longer matches the store."""
-    current = fingerprint(i for ids in store.chunk_ids_by_doc().values() for i in ids)
+def ensure_lexical_index(
+    store: _ChunkSource, folder: Path, params: BM25Params = DEFAULT_BM25
+) -> LexicalIndex:
+    """Load the persisted index, rebuilding and saving it if it no longer matches the store
+    (or was built with other BM25 parameters)."""
+    current = fingerprint((i for ids in store.chunk_ids_by_doc().values() for i in ids), params)
     index = LexicalIndex.load(folder)
     if index is None or index.fingerprint != current:
-        index = LexicalIndex.build(store.all_chunks())
+        index = LexicalIndex.build(store.all_chunks(), params)
         index.save(folder)
     return index

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from rag.abstention import abstention_text, model_declined
 from rag.citations import verify
 from rag.components import build_embedder, build_llm_counter, open_store
+from rag.conversation import Turn, condense
 from rag.errors import GenerationError
 from rag.evidence import EvidenceSelector
 from rag.generation import Generator, generate
 from rag.lexical import ensure_lexical_index
 from rag.models.tokens import TiktokenCounter
-from rag.prompting import answer_messages
+from rag.prompting import answer_messages, asks_time
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.support import SupportChecker
@@ -56,7 +57,7 @@ class Pipeline:
     def from_settings(cls, settings: Settings, generator: Generator | None = None) -> Pipeline:
         embedder = build_embedder(settings)
         store = open_store(settings, embedder)
-        lexical = ensure_lexical_index(store, settings.lexical_dir)
+        lexical = ensure_lexical_index(store, settings.lexical_dir, settings.bm25)
         counter = build_llm_counter(settings)
         return cls(
             settings=settings,
@@ -75,8 +76,15 @@ class Pipeline:
         )
 
     def answer(
-        self, question: str, *, filters: Filters | None = None, k: int | None = None
+        self,
+        question: str,
+        *,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
     ) -> Answer:
+        """Answer ``question``; with ``history`` (earlier turns) a follow-up is first rewritten
+        into a standalone question, which retrieval and the answer prompt then use."""
         filters = filters or Filters()
         trace = Trace(
             question=question,
@@ -93,9 +101,17 @@ class Pipeline:
             timings[name] = round((time.perf_counter() - t0) * 1000, 2)
 
         t_start = time.perf_counter()
+        if history:
+            with stage("condense"):
+                question, how = condense(
+                    self.generator, history, question, timeout_s=self.settings.llm_timeout_s
+                )
+            trace.standalone_question = question
+            trace.condensed = how
         with stage("retrieval"):
             retrieved = self.retriever.retrieve(question, k or self.settings.retrieval_k, filters)
         trace.retrieved = retrieved.chunks
+        trace.ranking = retrieved.ranking[: self.settings.trace_ranking]
         with stage("evidence"):
             passages, scored = self.evidence.select(question, retrieved)
         trace.passages = passages
@@ -112,7 +128,8 @@ class Pipeline:
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
 
-        messages = answer_messages(question, passages)
+        dated = asks_time(question)
+        messages = answer_messages(question, passages, dated)
         trace.prompt = messages
         trace.tokens["prompt"] = sum(self.counter.count(m["content"]) for m in messages)
         try:
@@ -134,7 +151,7 @@ class Pipeline:
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
         with stage("verification"):
-            checked = verify(raw, passages, self.checker, question)
+            checked = verify(raw, passages, self.checker, question, dated=dated)
         trace.support = checked.log
         if not checked.citations:
             trace.decision = "abstain: no sentence of the answer is supported by a passage"

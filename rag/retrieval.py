@@ -82,24 +82,80 @@ def date_hints(question: str) -> list[DateHint]:
     return [h for h in hints if h.day is None or 1 <= h.day <= 31]
 
 
-def _shingles(text: str) -> set[str]:
+Shingles = frozenset[tuple[str, ...]]
+
+
+def shingles(text: str) -> Shingles:
     words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+    if len(words) < 3:
+        return frozenset([tuple(words)])
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
+def _same_span(a: ScoredChunk, b: ScoredChunk) -> bool:
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    return a.doc_id == b.doc_id and overlap > 0.6 * min(a.end - a.start, b.end - b.start)
+
+
+def _same_text(sa: Shingles, sb: Shingles, shared: int | None = None) -> bool:
+    common = len(sa & sb) if shared is None else shared
+    return common / max(1, min(len(sa), len(sb))) > 0.8
 
 
 def near_duplicate(a: ScoredChunk, b: ScoredChunk) -> bool:
     """Same article with mostly overlapping spans, or near-identical text anywhere."""
-    if a.doc_id == b.doc_id:
-        overlap = min(a.end, b.end) - max(a.start, b.start)
-        if overlap > 0.6 * min(a.end - a.start, b.end - b.start):
-            return True
-    sa, sb = _shingles(a.text), _shingles(b.text)
-    return len(sa & sb) / max(1, min(len(sa), len(sb))) > 0.8
+    return _same_span(a, b) or _same_text(shingles(a.text), shingles(b.text))
+
+
+class Deduplicator:
+    """Keeps chunks in rank order, skipping near-duplicates of kept ones.
+
+    Shared shingles are counted through an inverted index, so a deep ranking costs one pass
+    over its words rather than a comparison of every pair; shingle sets are cached by chunk id
+    (ids carry the article version, so a cached set never goes stale).
+    """
+
+    def __init__(self, cache_size: int = 50_000) -> None:
+        self._cache: dict[str, Shingles] = {}
+        self._cache_size = cache_size
+
+    def _shingles(self, chunk: ScoredChunk) -> Shingles:
+        found = self._cache.get(chunk.chunk_id)
+        if found is None:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            found = self._cache[chunk.chunk_id] = shingles(chunk.text)
+        return found
+
+    def top(self, ranked: list[ScoredChunk], k: int) -> list[ScoredChunk]:
+        kept: list[ScoredChunk] = []
+        kept_shingles: list[Shingles] = []
+        by_doc: dict[str, list[ScoredChunk]] = {}
+        owners: dict[tuple[str, ...], list[int]] = {}
+        for chunk in ranked:
+            if any(_same_span(chunk, other) for other in by_doc.get(chunk.doc_id, ())):
+                continue
+            mine = self._shingles(chunk)
+            shared: dict[int, int] = {}
+            for shingle in mine:
+                for i in owners.get(shingle, ()):
+                    shared[i] = shared.get(i, 0) + 1
+            if any(_same_text(mine, kept_shingles[i], n) for i, n in shared.items()):
+                continue
+            for shingle in mine:
+                owners.setdefault(shingle, []).append(len(kept))
+            kept.append(chunk)
+            kept_shingles.append(mine)
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+            if len(kept) == k:
+                break
+        return kept
 
 
 @dataclass
 class Retrieved:
-    chunks: list[ScoredChunk]
+    chunks: list[ScoredChunk]  # the top k, near-duplicates removed: what the context gets
+    ranking: list[ScoredChunk]  # every fused candidate in order, for evaluation and the trace
     query_vector: Vectors
     hints: list[DateHint]
 
@@ -112,10 +168,26 @@ class HybridRetriever:
         self.store = store
         self.lexical = lexical
         self.candidates = candidates
+        self.dedupe = Deduplicator()
+
+    def dense(self, vector: Vectors, filters: Filters | None) -> list[ScoredChunk]:
+        """Dense hits with their payloads taken from the in-memory lexical index; a chunk it
+        does not hold (written after the index was loaded) is fetched from the store."""
+        hits = self.store.nearest(vector, self.candidates, filters)
+        known = self.lexical.by_id
+        missing = {
+            c.chunk_id: c for c in self.store.get_chunks([i for i, _ in hits if i not in known])
+        }
+        out = []
+        for chunk_id, similarity in hits:
+            chunk = known.get(chunk_id) or missing.get(chunk_id)
+            if chunk is not None:  # deleted between the two calls: nothing to show
+                out.append(chunk.model_copy(update={"scores": {"dense": similarity}}))
+        return out
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieved:
         vector = self.embedder.embed_query(question)
-        dense = self.store.query(vector, self.candidates, filters)
+        dense = self.dense(vector, filters)
         lexical = self.lexical.search(question, self.candidates, filters)
         fused: dict[str, ScoredChunk] = {}
         for name, ranked in (("dense", dense), ("bm25", lexical)):
@@ -130,11 +202,4 @@ class HybridRetriever:
             chunk.scores["date_bonus"] = bonus
             chunk.scores["fused"] = chunk.scores["rrf"] + bonus
         ranked = sorted(fused.values(), key=lambda c: -c.scores["fused"])
-        kept: list[ScoredChunk] = []
-        for chunk in ranked:
-            if any(near_duplicate(chunk, other) for other in kept):
-                continue
-            kept.append(chunk)
-            if len(kept) == k:
-                break
-        return Retrieved(kept, vector, hints)
+        return Retrieved(self.dedupe.top(ranked, k), ranked, vector, hints)

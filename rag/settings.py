@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.types import BM25Params
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -70,6 +72,11 @@ class Settings(BaseSettings):
 
     retrieval_k: int = Field(4, ge=1, le=50, description="Chunks kept after fusion.")
     retrieval_candidates: int = Field(20, ge=1, description="Candidates from each retriever.")
+    trace_ranking: int = Field(
+        10, ge=0, le=100, description="Fused candidates kept in the trace (eval's nDCG@10)."
+    )
+    bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation.")
+    bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
     evidence_sentences: int = Field(5, ge=1)
     support_threshold: float = Field(0.5, description="Support score a citation must reach.")
@@ -85,6 +92,10 @@ class Settings(BaseSettings):
                 f"chunk_tokens ({self.chunk_tokens})"
             )
         return self
+
+    @property
+    def bm25(self) -> BM25Params:
+        return BM25Params(k1=self.bm25_k1, b=self.bm25_b)
 
     @property
     def docs_collection(self) -> str:

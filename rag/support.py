@@ -84,15 +84,15 @@ def terms(text: str) -> list[str]:
     return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
 
 
-def _numbers(text: str) -> Counter[str]:
+def numbers(text: str) -> Counter[str]:
     return Counter(n.replace(",", "") for n in _NUMBER.findall(text))
 
 
-def _names(text: str) -> set[str]:
+def names(text: str) -> set[str]:
     return {m.group(1).lower() for m in _NAME.finditer(text)}
 
 
-def _mentioned(name: str, text: str) -> bool:
+def mentioned(name: str, text: str) -> bool:
     low = text.lower()
     if name in low:
         return True
@@ -118,16 +118,18 @@ class SupportChecker:
         self.embedder = embedder
         self.threshold = threshold
 
-    def check(self, claim: str, sentences: list[str], question: str = "") -> Support:
-        passage = " ".join(sentences)
+    def check(
+        self, claim: str, sentences: list[str], question: str = "", context: str = ""
+    ) -> Support:
+        """``context``: what the reader was shown beside the sentences (the article's date),
+        which may back numbers, names and terms but is never the quoted evidence."""
+        passage = " ".join([*sentences, context])
         reasons = []
-        missing_numbers = _numbers(claim) - _numbers(passage) - _numbers(question)
+        missing_numbers = numbers(claim) - numbers(passage) - numbers(question)
         if missing_numbers:
             reasons.append(f"numbers not in passage: {sorted(missing_numbers)}")
-        q_names = _names(question) | {n.lower() for n in re.findall(r"\w+", question)}
-        missing_names = [
-            n for n in _names(claim) if n not in q_names and not _mentioned(n, passage)
-        ]
+        q_names = names(question) | {n.lower() for n in re.findall(r"\w+", question)}
+        missing_names = [n for n in names(claim) if n not in q_names and not mentioned(n, passage)]
         if missing_names:
             reasons.append(f"names not in passage: {missing_names}")
         q_terms = set(terms(question))

@@ -7,6 +7,16 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class BM25Params(BaseModel):
+    """Okapi BM25 as Lucene scores it. k1=0.9, b=0.4 are Anserini's defaults; on CACM they
+    reproduce its published run (see BENCHMARKS.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    k1: float = 0.9
+    b: float = 0.4
+
+
 class Article(BaseModel):
     """A cleaned article with its metadata. ``text`` is the cleaned text all offsets point into."""
 
@@ -114,7 +124,13 @@ class Trace(BaseModel):
     question: str
     standalone_question: str
     filters: Filters
+    condensed: str = Field(
+        default="none", description='How a follow-up was rewritten: "none", "llm"…'
+    )
     retrieved: list[ScoredChunk] = Field(default_factory=list)
+    ranking: list[ScoredChunk] = Field(
+        default_factory=list, description="The fused ranking's head, before the cut to k."
+    )
     passages: list[Passage] = Field(default_factory=list)
     prompt: list[dict[str, str]] = Field(default_factory=list)
     raw_answer: str = ""

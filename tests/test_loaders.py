@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ingest.loaders import load_directory
@@ -68,3 +69,25 @@ def test_single_file_and_hashes(tmp_path: Path) -> None:
     assert first.content_hash == load_directory(path).documents[0].content_hash
     path.write_text("Other text.")
     assert load_directory(path).documents[0].content_hash != first.content_hash
+
+
+def test_beir_records_ingest_as_is(tmp_path: Path) -> None:
+    """A BEIR corpus.jsonl: `_id` names the record, the title is part of the searchable text,
+    a title-only record is an article, a record with neither is skipped by line."""
+    rows = [
+        {"_id": "CACM-0001", "title": "Report on ALGOL", "text": "An algebraic language."},
+        {"_id": "doc/2", "title": "Title only", "text": ""},
+        {"_id": "3", "title": "Same title", "text": "Same title\nand its body."},
+        {"_id": "4", "title": " ", "text": "  "},
+    ]
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    result = load_directory(tmp_path)
+    texts = {d.doc_id: d.text for d in result.documents}
+    assert texts == {
+        "corpus-CACM-0001": "Report on ALGOL\n\nAn algebraic language.",
+        "corpus-doc-2": "Title only",
+        "corpus-3": "Same title\nand its body.",  # already starts with its title: not doubled
+    }
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("corpus.jsonl:4", "empty text and no title")
+    ]

@@ -261,6 +261,34 @@ class ChromaStore:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def nearest(
+        self, vector: Vectors, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the nearest chunks only. Fetching texts and metadata
+        costs ~5x the search itself, and a caller holding the chunks in memory needs neither."""
+        count = self.chunks.count()
+        if count == 0 or n <= 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[vector],
+            n_results=min(n, count),
+            where=where_clause(filters),
+            include=["distances"],
+        )
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
+        ]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[ScoredChunk]:
+        """The chunks with these ids that exist, in no particular order."""
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return [
+            _scored(cid, doc, meta, {})
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
         """Nearest chunks by cosine similarity, restricted by ``filters``."""
         count = self.chunks.count()
