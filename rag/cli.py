@@ -127,6 +127,36 @@ def ask(
             typer.echo(f"    “{c.quote}” (characters {c.start}–{c.end})")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: RAG_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: RAG_PORT.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Start the HTTP service (API, web chat page, OpenAI-compatible endpoint)."""
+    import uvicorn
+
+    from rag.components import load_settings
+
+    settings = load_settings()
+    bind = host or settings.host
+    if not settings.keys and bind not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"No RAG_API_KEYS set: serving on 127.0.0.1 only, not {bind}. "
+            "Set RAG_API_KEYS to listen elsewhere.",
+            err=True,
+        )
+        bind = "127.0.0.1"
+    elif not settings.keys:
+        typer.echo("No RAG_API_KEYS set: serving on 127.0.0.1 only, without keys.", err=True)
+    chosen = port or settings.port
+    typer.echo(f"Serving on http://{bind}:{chosen}/ (chat page), API docs at /docs", err=True)
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=bind, port=chosen, workers=workers,
+        log_level="info",
+    )  # fmt: skip
+
+
 @app.command(name="eval")
 def evaluate(
     gold: Annotated[Path, typer.Option(help="Gold Q&A (JSON lines).")] = Path(

@@ -17,7 +17,7 @@ from rag.components import build_embedder, build_llm_counter, open_store
 from rag.conversation import Turn, condense
 from rag.errors import GenerationError
 from rag.evidence import EvidenceSelector
-from rag.generation import Generator, generate
+from rag.generation import Generator, generate_stream
 from rag.lexical import ensure_lexical_index
 from rag.models.tokens import TiktokenCounter
 from rag.prompting import answer_messages, asks_time
@@ -42,6 +42,29 @@ def build_generator(settings: Settings) -> Generator:
         threads=settings.threads,
         context=settings.llm_context,
     )
+
+
+@dataclass
+class Sources:
+    """Retrieval and evidence are done: the numbered passages the model is about to read."""
+
+    passages: list[Passage]
+    standalone_question: str
+
+
+@dataclass
+class Token:
+    """A piece of the raw generation: not yet verified, so never final."""
+
+    text: str
+
+
+@dataclass
+class Done:
+    answer: Answer
+
+
+Event = Sources | Token | Done
 
 
 @dataclass
@@ -85,6 +108,22 @@ class Pipeline:
     ) -> Answer:
         """Answer ``question``; with ``history`` (earlier turns) a follow-up is first rewritten
         into a standalone question, which retrieval and the answer prompt then use."""
+        for event in self.events(question, history=history, filters=filters, k=k):
+            if isinstance(event, Done):
+                return event.answer
+        raise AssertionError("events() always ends with Done")  # pragma: no cover
+
+    def events(
+        self,
+        question: str,
+        *,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> Iterator[Event]:
+        """The same path as ``answer``, as it happens: ``Sources`` (the passages the model will
+        read), ``Token``s of the raw, unverified generation, then ``Done`` with the verified
+        ``Answer``, whose text and citations are the only ones to show as final."""
         filters = filters or Filters()
         trace = Trace(
             question=question,
@@ -101,6 +140,11 @@ class Pipeline:
             timings[name] = round((time.perf_counter() - t0) * 1000, 2)
 
         t_start = time.perf_counter()
+
+        def finish(answer: Answer) -> Done:
+            timings["total"] = round((time.perf_counter() - t_start) * 1000, 2)
+            return Done(answer)
+
         if history:
             with stage("condense"):
                 question, how = condense(
@@ -117,49 +161,55 @@ class Pipeline:
         trace.passages = passages
         best = scored[0].score if scored else 0.0
         trace.tokens["passages"] = sum(self.counter.count(p.text) for p in passages)
-
-        def finish(answer: Answer) -> Answer:
-            timings["total"] = round((time.perf_counter() - t_start) * 1000, 2)
-            return answer
+        yield Sources(passages, trace.standalone_question)
 
         if best < self.settings.abstain_below:
             trace.decision = f"abstain: best evidence {best:.2f} < {self.settings.abstain_below}"
-            return finish(
+            yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
+            return
 
         dated = asks_time(question)
         messages = answer_messages(question, passages, dated)
         trace.prompt = messages
         trace.tokens["prompt"] = sum(self.counter.count(m["content"]) for m in messages)
+        pieces: list[str] = []
         try:
             with stage("generation"):
-                raw = generate(
+                for piece in generate_stream(
                     self.generator,
                     messages,
                     max_tokens=self.settings.llm_max_tokens,
                     timeout_s=self.settings.llm_timeout_s,
-                )
+                ):
+                    pieces.append(piece)
+                    yield Token(piece)
         except GenerationError as exc:
+            trace.raw_answer = "".join(pieces)
             trace.decision = f"fallback: {exc}"
-            return finish(self._fallback(passages, trace))
+            yield finish(self._fallback(passages, trace))
+            return
+        raw = "".join(pieces)
         trace.raw_answer = raw
         trace.tokens["completion"] = self.counter.count(raw)
         if model_declined(raw):
             trace.decision = "abstain: the model found no answer in the passages"
-            return finish(
+            yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
+            return
         with stage("verification"):
             checked = verify(raw, passages, self.checker, question, dated=dated)
         trace.support = checked.log
         if not checked.citations:
             trace.decision = "abstain: no sentence of the answer is supported by a passage"
-            return finish(
+            yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
+            return
         trace.decision = "answer (partially supported)" if checked.partial else "answer"
-        return finish(
+        yield finish(
             Answer(
                 answer=checked.text,
                 abstained=False,

@@ -84,6 +84,19 @@ class Settings(BaseSettings):
         0.45, description="Abstain without generating when the best evidence scores below this."
     )
 
+    host: str = Field("127.0.0.1", description="Where `rag serve` listens (with API keys set).")
+    port: int = Field(8000, ge=1, le=65535)
+    api_keys: str | None = Field(
+        None, description="Comma-separated bearer keys; unset: the service binds 127.0.0.1 only."
+    )
+    max_question_chars: int = Field(2000, ge=10)
+    max_messages: int = Field(20, ge=1, description="Turns of a conversation, including the last.")
+    max_upload_bytes: int = Field(2_000_000, ge=1024)
+    rate_limit_per_minute: int = Field(60, ge=1, description="Questions per key (or client IP).")
+    queue_size: int = Field(
+        4, ge=1, description="Questions running or waiting for the LLM; beyond it, 503."
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:
@@ -92,6 +105,10 @@ class Settings(BaseSettings):
                 f"chunk_tokens ({self.chunk_tokens})"
             )
         return self
+
+    @property
+    def keys(self) -> list[str]:
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
 
     @property
     def bm25(self) -> BM25Params:

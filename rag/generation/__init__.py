@@ -20,19 +20,25 @@ class Generator(Protocol):
         ...
 
 
-def generate(
+def generate_stream(
     generator: Generator, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
-) -> str:
-    """The whole completion; the deadline is enforced here too, whatever the generator does."""
+) -> Iterator[str]:
+    """The completion piece by piece; the deadline is enforced here too, whatever the
+    generator does, and any failure becomes a ``GenerationError``."""
     deadline = time.monotonic() + timeout_s
-    pieces = []
     try:
         for piece in generator.stream(messages, max_tokens=max_tokens, timeout_s=timeout_s):
-            pieces.append(piece)
             if time.monotonic() > deadline:
                 raise GenerationError(f"The LLM did not finish within {timeout_s:g} s.")
+            yield piece
     except GenerationError:
         raise
     except Exception as exc:  # a generator's own bug must not become a 500 either
         raise GenerationError(f"The LLM failed: {exc!r}") from exc
-    return "".join(pieces)
+
+
+def generate(
+    generator: Generator, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
+) -> str:
+    """The whole completion (see ``generate_stream``)."""
+    return "".join(generate_stream(generator, messages, max_tokens=max_tokens, timeout_s=timeout_s))

@@ -1,0 +1,99 @@
+"""The HTTP service: ``create_app()`` builds it; ``uvicorn --factory api.app:create_app``
+or ``rag serve`` runs it. A thin adapter: every answer comes from ``rag.pipeline``."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from api import errors
+from api.errors import NotReady, Unauthorized
+from api.services import Services
+from rag.components import load_settings
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+log = logging.getLogger("api")
+
+
+def services(request: Request) -> Services:
+    found: Services | None = getattr(request.app.state, "services", None)
+    if found is None:
+        raise NotReady("The service is starting: models are loading.", retry_after=5)
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def client_key(request: Request, svc: ServicesDep) -> str:
+    """The caller's identity for rate limits; with API keys set, the key must be valid.
+    Every configured key is compared in constant time, with no early exit."""
+    keys = svc.settings.keys
+    if not keys:
+        return f"ip:{request.client.host if request.client else 'unknown'}"
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    matched = None
+    for key in keys:
+        if hmac.compare_digest(given.encode(), key.encode()) and scheme.lower() == "bearer":
+            matched = key
+    if matched is None:
+        raise Unauthorized("A valid API key is needed: send `Authorization: Bearer <key>`.")
+    return "key:" + hmac.new(b"rate", matched.encode(), "sha256").hexdigest()[:16]
+
+
+ClientKey = Annotated[str, Depends(client_key)]
+
+
+class _Observe(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        svc: Services | None = getattr(request.app.state, "services", None)
+        route = request.scope.get("route")
+        endpoint = getattr(route, "path", "unmatched")
+        if svc is not None:
+            svc.metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+            svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
+        return response
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    """Settings are read from the environment when not given; a pipeline may be injected
+    (tests use one with a fake generator); models load in the lifespan, never at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        conf = settings or load_settings()
+        svc = Services.build(conf, pipeline)
+        svc.warm_up()
+        if not conf.keys:
+            log.warning("No RAG_API_KEYS set: the service must only listen on 127.0.0.1.")
+        app.state.services = svc
+        yield
+        app.state.services = None
+
+    app = FastAPI(
+        title="rag-news",
+        version="0.1.0",
+        description="Questions answered from news articles, with citations you can check.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(_Observe)
+
+    from api.routes import answers, documents, openai_compat, ops
+
+    app.include_router(ops.router)
+    app.include_router(answers.router, dependencies=[Depends(client_key)])
+    app.include_router(openai_compat.router, dependencies=[Depends(client_key)])
+    app.include_router(documents.router, dependencies=[Depends(client_key)])
+    return app

@@ -1,0 +1,132 @@
+"""``POST /v1/ask`` and ``POST /v1/chat`` (JSON, or server-sent events with ``stream``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.app import ClientKey, ServicesDep
+from api.errors import ApiError, error_body
+from api.limits import Ticket
+from api.schemas import AnswerResponse, AskRequest, ChatRequest, Message
+from api.services import Services
+from rag.conversation import Turn
+from rag.errors import RagError
+from rag.pipeline import Done, Sources, Token
+from rag.types import Answer, Filters
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+
+
+class TooLong(ApiError):
+    status, code = 422, "too_long"
+
+
+def admit(svc: Services, key: str, question: str, turns: int) -> None:
+    """Limits checked before any work: length, conversation size, then the caller's rate."""
+    limit = svc.settings.max_question_chars
+    if len(question) > limit:
+        raise TooLong(f"The question is {len(question)} characters long; the limit is {limit}.")
+    if turns > svc.settings.max_messages:
+        raise TooLong(
+            f"The conversation has {turns} messages; the limit is {svc.settings.max_messages}."
+        )
+    svc.limiter.check(key)
+
+
+def outcome(answer: Answer) -> str:
+    if answer.abstained:
+        return "abstained"
+    return "fallback" if answer.fallback else ("partial" if answer.partial else "answered")
+
+
+def run(
+    svc: Services, question: str, history: list[Turn], filters: Filters | None, k: int | None
+) -> Answer:
+    with svc.queue.slot():
+        answer = svc.pipeline.answer(question, history=history or None, filters=filters, k=k)
+    svc.metrics.observe_answer(answer.trace.timings_ms, outcome(answer))
+    return answer
+
+
+@router.post("/ask", response_model=AnswerResponse, response_model_exclude_none=True)
+def ask(body: AskRequest, svc: ServicesDep, key: ClientKey) -> AnswerResponse:
+    """One question (with optional history and filters) → the verified, cited answer."""
+    admit(svc, key, body.question, len(body.history) + 1)
+    answer = run(svc, body.question, body.history, body.filters, body.k)
+    return AnswerResponse.of(answer, body.include_trace)
+
+
+def split_conversation(messages: list[Message]) -> tuple[list[Turn], str]:
+    """System messages are ignored (the product's prompt is fixed); the last message must be
+    the user's question; the turns before it are the history."""
+    turns = [m for m in messages if m.role != "system" and m.content.strip()]
+    if not turns or turns[-1].role != "user":
+        raise ApiError("The last message must be the user's question.")
+    history = [Turn(role=m.role, content=m.content) for m in turns[:-1]]  # type: ignore[arg-type]
+    return history, turns[-1].content
+
+
+def sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_events(
+    svc: Services, ticket: Ticket, question: str, history: list[Turn], body: ChatRequest
+) -> Iterator[str]:
+    """sources → token… → citations → done. Admission happened before the response started;
+    the slot is held until the stream ends (or the client goes away)."""
+    try:
+        with svc.queue.turn:
+            for event in svc.pipeline.events(
+                question, history=history or None, filters=body.filters
+            ):
+                if isinstance(event, Sources):
+                    passages = [
+                        {
+                            "n": p.n,
+                            "doc_id": p.doc_id,
+                            "title": p.title,
+                            "published": p.published.isoformat() if p.published else None,
+                            "text": p.text,
+                        }
+                        for p in event.passages
+                    ]
+                    yield sse(
+                        "sources",
+                        {"standalone_question": event.standalone_question, "passages": passages},
+                    )
+                elif isinstance(event, Token):
+                    yield sse("token", {"text": event.text})
+                elif isinstance(event, Done):
+                    answer = event.answer
+                    svc.metrics.observe_answer(answer.trace.timings_ms, outcome(answer))
+                    final = AnswerResponse.of(answer, body.include_trace)
+                    yield sse("citations", final.model_dump(mode="json", exclude_none=True))
+                    yield sse("done", {"timings_ms": answer.trace.timings_ms})
+    except RagError as exc:  # the status line is sent already: report it as an event
+        yield sse("error", error_body("answer_failed", str(exc))["error"])
+    finally:
+        ticket.release()
+
+
+@router.post("/chat", response_model=AnswerResponse, response_model_exclude_none=True)
+def chat(body: ChatRequest, svc: ServicesDep, key: ClientKey) -> AnswerResponse | StreamingResponse:
+    """A conversation; follow-ups are rewritten with the history before retrieval.
+    With ``stream: true``: server-sent events ``sources``, ``token``…, ``citations``, ``done``.
+    Tokens are the model's raw draft; ``citations`` carries the verified final answer."""
+    history, question = split_conversation(body.messages)
+    admit(svc, key, question, len(history) + 1)
+    if not body.stream:
+        return AnswerResponse.of(
+            run(svc, question, history, body.filters, None), body.include_trace
+        )
+    ticket = svc.queue.ticket()  # 503 now, as a status code, not inside a started stream
+    return StreamingResponse(
+        stream_events(svc, ticket, question, history, body),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,45 @@
+"""Health, readiness, Prometheus metrics, and the web chat page."""
+
+from __future__ import annotations
+
+import importlib.resources
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.app import ServicesDep, client_key
+from api.errors import NotReady
+from api.services import Services
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up (it may still be loading models)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> dict[str, object]:
+    """Models loaded and the store reachable; 503 otherwise, so a balancer skips this worker."""
+    svc: Services | None = getattr(request.app.state, "services", None)
+    if svc is None:
+        raise NotReady("Models are loading.", retry_after=5)
+    try:
+        chunks = svc.pipeline.retriever.store.chunks.count()
+    except Exception as exc:  # any client error means: not reachable now
+        raise NotReady(f"The Chroma store is not reachable: {exc}", retry_after=5) from None
+    return {"status": "ready", "chunks": chunks, "queue": svc.queue.admitted}
+
+
+@router.get("/metrics", dependencies=[Depends(client_key)])
+def metrics(svc: ServicesDep) -> Response:
+    svc.metrics.queue.set(svc.queue.admitted)
+    return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def page() -> HTMLResponse:
+    html = importlib.resources.files("api").joinpath("static/index.html").read_text("utf-8")
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,123 @@
+"""Typed request and response bodies. Answers reuse ``rag.types.Answer`` as they are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.conversation import Turn
+from rag.types import Answer, Citation, Filters
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="The question, in plain words.")
+    history: list[Turn] = Field(
+        default_factory=list, description="Earlier turns, when the question is a follow-up."
+    )
+    filters: Filters | None = None
+    k: int | None = Field(None, ge=1, le=20, description="Chunks in the context.")
+    include_trace: bool = Field(False, description="Return the trace (prompt, chunks, timings).")
+
+
+class Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    filters: Filters | None = None
+    include_trace: bool = False
+
+
+class AnswerResponse(BaseModel):
+    """``Answer`` with the trace made optional (it is large: sent only when asked)."""
+
+    answer: str
+    abstained: bool
+    partial: bool
+    fallback: bool
+    citations: list[Citation]
+    standalone_question: str
+    timings_ms: dict[str, float]
+    trace: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, answer: Answer, include_trace: bool) -> AnswerResponse:
+        return cls(
+            answer=answer.answer,
+            abstained=answer.abstained,
+            partial=answer.partial,
+            fallback=answer.fallback,
+            citations=answer.citations,
+            standalone_question=answer.trace.standalone_question,
+            timings_ms=answer.trace.timings_ms,
+            trace=answer.trace.model_dump(mode="json") if include_trace else None,
+        )
+
+
+# --- OpenAI-compatible chat completions --------------------------------------------------
+
+
+class OpenAIMessage(BaseModel):
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    # Clients send many optional fields (temperature, top_p, user…): accepted and ignored.
+    model_config = ConfigDict(extra="allow")
+
+    model: str = "rag-news"
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+        description="File stem to store it under (default: derived from the title).",
+    )
+    title: str | None = None
+    text: str = Field(min_length=1)
+    published: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    title: str
+    published: dt.date | None
+    source: str | None
+    url: str | None
+    chunks: int
+
+
+class DocumentText(DocumentInfo):
+    text: str
+
+
+class IngestResult(BaseModel):
+    file: str = Field(description="The file's name in the data folder.")
+    doc_ids: list[str]
+    status: Literal["added", "updated", "unchanged"]
+    chunks_written: int

@@ -1,0 +1,51 @@
+"""What the routes share, built once in the app's lifespan from ``Settings``."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from api.limits import AdmissionQueue, RateLimiter
+from api.metrics import Metrics
+from ingest import make_chunker
+from ingest.chunking import Chunker
+from rag.lexical import ensure_lexical_index
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    pipeline: Pipeline
+    metrics: Metrics
+    queue: AdmissionQueue
+    limiter: RateLimiter
+    chunker: Chunker
+    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings, pipeline: Pipeline | None = None) -> Services:
+        pipeline = pipeline or Pipeline.from_settings(settings)
+        return cls(
+            settings=settings,
+            pipeline=pipeline,
+            metrics=Metrics(),
+            queue=AdmissionQueue(settings.queue_size),
+            limiter=RateLimiter(settings.rate_limit_per_minute),
+            chunker=make_chunker(settings, pipeline.retriever.embedder),  # type: ignore[arg-type]
+        )
+
+    def warm_up(self) -> None:
+        """Load every model now, so the first question does not pay for it."""
+        self.pipeline.retriever.embedder.embed_query("warm up")
+        load = getattr(self.pipeline.generator, "load", None)
+        if callable(load):
+            load()
+
+    def refresh_lexical(self) -> None:
+        """After an ingest: the BM25 index follows the store (swapped in one assignment)."""
+        retriever = self.pipeline.retriever
+        retriever.lexical = ensure_lexical_index(
+            retriever.store, self.settings.lexical_dir, self.settings.bm25
+        )
