@@ -12,7 +12,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run ingest test lint eval eval-ci eval-baseline bench clean
+.PHONY: setup run ingest browser test lint eval eval-ci eval-baseline bench clean
 
 setup: $(STAMP)
 
@@ -27,14 +27,18 @@ $(STAMP): pyproject.toml
 ingest: setup
 	$(BIN)/rag ingest
 
-# Until the HTTP service lands (issue 5), `run` ends after ingest and says what is there.
+# Ingest the bundled articles, then serve the API and the chat page on http://127.0.0.1:8000/.
 run: ingest
 	@$(BIN)/rag stats
-	@echo
-	@echo "The bundled articles are ingested. Ask a question:"
-	@echo '  $(BIN)/rag ask "Which countries will lead the working group on security guarantees announced on 25 November?"'
+	$(BIN)/rag serve
 
-test: setup lint
+# The web page is tested in a real browser: Debian's Chromium (no browser download at test time).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium >/dev/null; }
+
+test: setup lint browser
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory eval-ci
 

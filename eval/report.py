@@ -133,7 +133,8 @@ def render_html(summary: dict[str, Any], results: list[CaseResult]) -> str:
             f"</small></td><td>{asked}</td><td>{esc(r.answer) or '<em>(no answer)</em>'}"
             f"{details}"
             f"</td><td>{esc(r.reference)}</td>"
-            f"<td class=reason>{esc(r.failure or '')}{esc(' ' + r.error) if r.error else ''}</td>"
+            f"<td class=reason>{esc(r.failure or '')}{esc(' ' + r.error) if r.error else ''}"
+            f"{f'<br><small>{esc(r.decision)}</small>' if r.failure and r.decision else ''}</td>"
             f"<td class=n>{r.evidence_rank or '–'}</td>"
             f"<td class=n>{r.timings_ms.get('total', 0) / 1000:.1f}</td></tr>"
         )

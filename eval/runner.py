@@ -79,6 +79,7 @@ class CaseResult(BaseModel):
     scores: dict[str, float] = Field(default_factory=dict)
     evidence_rank: int | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    decision: str = ""  # the pipeline's own account: answer, abstain: <why>, fallback: <why>
     failure: str = ""
     error: str = ""
 
@@ -139,6 +140,7 @@ def score_case(case: GoldCase, answer: Answer, judges: Iterable[Judge], k: int) 
         scores=scores,
         evidence_rank=evidence_rank,
         timings_ms=answer.trace.timings_ms,
+        decision=answer.trace.decision,
     )
     result.failure = _failure(case, answer, scores, k)
     return result
