@@ -37,11 +37,7 @@ class Services:
         )
 
     def warm_up(self) -> None:
-        """Load every model now, so the first question does not pay for it."""
-        self.pipeline.retriever.embedder.embed_query("warm up")
-        load = getattr(self.pipeline.generator, "load", None)
-        if callable(load):
-            load()
+        self.pipeline.warm_up()
 
     def refresh_lexical(self) -> None:
         """After an ingest: the BM25 index follows the store (swapped in one assignment)."""

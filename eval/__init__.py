@@ -73,11 +73,15 @@ def run_eval(
     ]
     backend: Backend
     if url:
-        backend = OverHTTP(url, api_key)
+        remote = OverHTTP(url, api_key)
+        remote.check()
+        backend = remote
     else:
         from rag.pipeline import Pipeline
 
-        backend = InProcess(Pipeline.from_settings(settings))
+        pipeline = Pipeline.from_settings(settings)
+        pipeline.warm_up()  # latency percentiles measure questions, not model loading
+        backend = InProcess(pipeline)
     results = run_cases(cases, backend, judges, k=settings.retrieval_k, progress=progress)
     summary = summarize(
         results,

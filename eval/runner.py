@@ -45,6 +45,20 @@ class OverHTTP:
         self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
         self.name = f"HTTP {url}"
 
+    def check(self) -> None:
+        """Fail before the run, not once per question, when the service cannot answer."""
+        try:
+            response = self.client.get("/readyz")
+        except httpx.HTTPError as exc:
+            raise RagError(
+                f"The service at {self.client.base_url} is not reachable: {exc}"
+            ) from exc
+        if response.status_code != 200:
+            raise RagError(
+                f"The service at {self.client.base_url} is not ready ({response.status_code}): "
+                f"{response.text[:200]}"
+            )
+
     def ask(self, case: GoldCase) -> Answer:
         body: dict[str, Any] = {"question": case.question, "include_trace": True}
         if case.history:

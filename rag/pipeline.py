@@ -98,6 +98,13 @@ class Pipeline:
             counter=counter,
         )
 
+    def warm_up(self) -> None:
+        """Load every model now (they load lazily), so no question pays for it."""
+        self.retriever.embedder.embed_query("warm up")
+        load = getattr(self.generator, "load", None)
+        if callable(load):
+            load()
+
     def answer(
         self,
         question: str,

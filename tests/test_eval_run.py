@@ -105,3 +105,63 @@ def test_bad_gold_and_mismatched_baseline_are_clear_errors(
         "eval", "--gold", gold, "--baseline", tmp_path / "none.json", env=env, cwd=tmp_path
     )
     assert missing.returncode == 1 and "Cannot read the baseline" in missing.stderr
+
+
+def test_eval_over_http_against_a_running_service(
+    tmp_path: Path, env: dict[str, str], gold: Path, data_dir: Path, cache_dir: Path
+) -> None:
+    """`rag eval --url`: the same cases asked of a real uvicorn server, scored the same way."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from api.app import create_app
+    from rag.settings import Settings
+
+    settings = Settings(
+        data_dir=data_dir, chroma_path=tmp_path / "db", cache_dir=cache_dir, _env_file=None
+    )  # type: ignore[call-arg]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        out = tmp_path / "http"
+        result = rag(
+            "eval", "--gold", gold, "--out", out, "--url", f"http://127.0.0.1:{port}",
+            env=env, cwd=tmp_path,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert f"via HTTP http://127.0.0.1:{port}" in result.stdout
+        rows = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+        assert [r["id"] for r in rows] == ["q001", "q007", "q003"]
+        assert not any(r["error"] for r in rows)
+        assert rows[0]["scores"]["must_contain"] == 1.0
+        assert rows[0]["scores"]["doc_hit@1"] == 1.0  # the trace came over HTTP too
+        assert rows[1]["standalone_question"] != rows[1]["question"]  # history sent and used
+        assert rows[2]["abstained"]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+    unreachable = rag(
+        "eval", "--gold", gold, "--out", tmp_path / "x", "--url", f"http://127.0.0.1:{port}",
+        "--limit", "1", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert unreachable.returncode == 1  # before any question is asked
+    assert f"The service at http://127.0.0.1:{port} is not reachable" in unreachable.stderr

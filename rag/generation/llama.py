@@ -28,6 +28,10 @@ class LlamaCppGenerator:
     def name(self) -> str:
         return f"llama.cpp:{self.model_path.stem}"
 
+    def load(self) -> None:
+        with self._lock:
+            self._load()
+
     def _load(self) -> Any:
         if self._llm is None:
             try:
