@@ -11,8 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.errors import NotReady, Unauthorized
@@ -53,17 +52,35 @@ def client_key(request: Request, svc: ServicesDep) -> str:
 ClientKey = Annotated[str, Depends(client_key)]
 
 
-class _Observe(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+class _Observe:
+    """Counts every response by endpoint and status (500s included) and times it to its last
+    byte, so a streamed answer is measured whole. Plain ASGI: it sees what the client sees."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         t0 = time.perf_counter()
-        response = await call_next(request)
-        svc: Services | None = getattr(request.app.state, "services", None)
-        route = request.scope.get("route")
-        endpoint = getattr(route, "path", "unmatched")
-        if svc is not None:
-            svc.metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
-            svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
-        return response
+        status = 500  # unless a response starts: an exception that escapes is a 500
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            svc: Services | None = getattr(scope["app"].state, "services", None)
+            route = scope.get("route")
+            endpoint = getattr(route, "path", "unmatched")
+            if svc is not None:
+                svc.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
+                svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
 
 
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:

@@ -113,6 +113,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that cannot be parsed (bad JSON, too deep)
+            return _response(422, "invalid_request", f"The request is not valid: {exc.detail}.")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _response(exc.status_code, code, str(exc.detail))
 

@@ -139,6 +139,12 @@ def serve(
     from rag.components import load_settings
 
     settings = load_settings()
+    if workers > 1 and not settings.chroma_url:
+        # Several processes writing one embedded Chroma folder is not safe; a server is.
+        raise ConfigError(
+            "Several workers need a Chroma server: set RAG_CHROMA_URL (e.g. start one with "
+            "`.venv/bin/chroma run --path .rag/chroma-server --port 8001`)."
+        )
     bind = host or settings.host
     if not settings.keys and bind not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 
 from fastapi import APIRouter
@@ -18,6 +19,7 @@ from rag.errors import RagError
 from rag.pipeline import Done, Sources, Token
 from rag.types import Answer, Filters
 
+log = logging.getLogger("api")
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
@@ -109,6 +111,11 @@ def stream_events(
                     yield sse("done", {"timings_ms": answer.trace.timings_ms})
     except RagError as exc:  # the status line is sent already: report it as an event
         yield sse("error", error_body("answer_failed", str(exc))["error"])
+    except Exception:  # a bug: logged with its trace, the client gets a clean event
+        log.exception("error while streaming an answer")
+        yield sse(
+            "error", error_body("internal_error", "Something went wrong on our side.")["error"]
+        )
     finally:
         ticket.release()
 

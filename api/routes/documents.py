@@ -7,6 +7,8 @@ import re
 from typing import Literal
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from api.app import ServicesDep
@@ -65,7 +67,10 @@ async def _read_limited(request: Request, limit: int) -> tuple[str, bytes]:
         raw = await request.body()
         if len(raw) > limit:
             raise PayloadTooLarge(f"The document is over the limit of {limit} bytes.")
-        doc = DocumentIn.model_validate_json(raw)
+        try:
+            doc = DocumentIn.model_validate_json(raw)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
         stem = doc.doc_id or re.sub(r"[^a-z0-9]+", "-", (doc.title or "article").lower())[:60]
         body = markdown_document(
             doc.text, title=doc.title, published=doc.published, source=doc.source, url=doc.url

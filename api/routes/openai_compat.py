@@ -60,7 +60,12 @@ def _pieces(text: str, size: int = 3) -> Iterator[str]:
 def chat_completions(
     body: ChatCompletionRequest, svc: ServicesDep, key: ClientKey
 ) -> dict[str, Any] | StreamingResponse:
-    messages = [Message(role=m.role, content=m.text()) for m in body.messages]  # type: ignore[arg-type]
+    # Only user and assistant turns make the conversation; system, developer and tool
+    # messages are accepted and set aside (the product's prompt is fixed).
+    messages = [
+        Message(role=m.role if m.role in ("user", "assistant") else "system", content=m.text())  # type: ignore[arg-type]
+        for m in body.messages
+    ]
     history, question = split_conversation(messages)
     admit(svc, key, question, len(history) + 1)
     answer = run(svc, question, history, None, None)
