@@ -87,15 +87,20 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     """Settings are read from the environment when not given; a pipeline may be injected
     (tests use one with a fake generator); models load in the lifespan, never at import."""
 
+    conf = settings or load_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        conf = settings or load_settings()
         svc = Services.build(conf, pipeline)
         svc.warm_up()
         if not conf.keys:
             log.warning("No RAG_API_KEYS set: the service must only listen on 127.0.0.1.")
         app.state.services = svc
+        if app.state.slack is not None:
+            app.state.slack.attach(svc)
         yield
+        if app.state.slack is not None:
+            app.state.slack.close()
         app.state.services = None
 
     app = FastAPI(
@@ -113,4 +118,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app.include_router(answers.router, dependencies=[Depends(client_key)])
     app.include_router(openai_compat.router, dependencies=[Depends(client_key)])
     app.include_router(documents.router, dependencies=[Depends(client_key)])
+    from api import slack
+
+    app.state.slack = slack.mount(app, conf)  # /slack/events, when token and secret are set
     return app

@@ -214,6 +214,57 @@ def evaluate(
             raise typer.Exit(1)
 
 
+slack_app = typer.Typer(
+    help="The Slack bot: Socket Mode, and the 👎 answers for review (docs/slack.md).",
+    no_args_is_help=False,
+)
+app.add_typer(slack_app, name="slack")
+
+
+@slack_app.callback(invoke_without_command=True)
+def slack(
+    ctx: typer.Context,
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Connect over Socket Mode (RAG_SLACK_APP_TOKEN).")
+    ] = False,
+) -> None:
+    """Run the Slack bot over Socket Mode; the Events API is served by `rag serve`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not socket:
+        typer.echo(
+            "Use `rag slack --socket` for Socket Mode, or `rag serve` with RAG_SLACK_BOT_TOKEN "
+            "and RAG_SLACK_SIGNING_SECRET set for the Events API at /slack/events.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    import logging
+
+    from api.slack.socket_mode import run_socket_mode
+    from rag.components import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_socket_mode(load_settings())
+
+
+@slack_app.command("export-feedback")
+def export_feedback(
+    out: Annotated[Path, typer.Option(help="Where to write the JSON lines.")] = Path(
+        ".rag/slack_feedback.jsonl"
+    ),
+) -> None:
+    """Write the 👎 answers as gold JSON lines (eval/schema.py) for review."""
+    from api.slack.feedback import FeedbackStore
+    from api.slack.feedback import export_feedback as export
+    from rag.components import load_settings
+
+    settings = load_settings()
+    if not settings.slack_feedback_db.exists():
+        raise ConfigError(f"No Slack feedback yet: {settings.slack_feedback_db} does not exist.")
+    n = export(FeedbackStore(settings.slack_feedback_db), out)
+    typer.echo(f"{n} 👎 answer{'s' if n != 1 else ''} written to {out}")
+
+
 @app.command()
 def models() -> None:
     """List the packaged models this project knows and whether they are installed."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.types import BM25Params
@@ -95,6 +95,20 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(60, ge=1, description="Questions per key (or client IP).")
     queue_size: int = Field(
         4, ge=1, description="Questions running or waiting for the LLM; beyond it, 503."
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Verifies Events API requests at /slack/events."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-…) for `rag slack --socket`."
+    )
+    slack_feedback_db: Path = Field(
+        Path(".rag/slack_feedback.sqlite3"), description="Slack answers, votes and seen events."
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (tests use a stand-in)."
     )
 
     @model_validator(mode="after")

@@ -140,8 +140,21 @@ class SupportChecker:
         )
         vectors = self.embedder.embed_documents([claim, *sentences])
         cosines = vectors[1:] @ vectors[0]
+        # The quote shown is the one sentence that best carries the claim: its names and
+        # numbers first (a reader checks those), then its terms and meaning.
+        facts = [("name", n) for n in names(claim) if n not in q_names]
+        facts += [("number", n) for n in numbers(claim) if n not in numbers(question)]
+
+        def carries(sentence: str) -> float:
+            found = sum(
+                mentioned(v, sentence) if kind == "name" else v in numbers(sentence)
+                for kind, v in facts
+            )
+            return found / len(facts) if facts else 0.0
+
         per_sentence = [
-            0.5 * (sum(t in set(terms(s)) for t in claim_terms) / max(1, len(claim_terms)))
+            carries(s)
+            + 0.5 * (sum(t in set(terms(s)) for t in claim_terms) / max(1, len(claim_terms)))
             + 0.5 * float(c)
             for s, c in zip(sentences, cosines, strict=True)
         ]
