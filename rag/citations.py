@@ -85,7 +85,8 @@ def verify(
         return dateline(p.published) if dated else ""
 
     log: list[dict[str, object]] = []
-    kept: list[tuple[str, list[tuple[int, int]]]] = []  # (claim, [(passage n, best sentence)])
+    # (claim, [(passage n, (first, last) sentences quoted)])
+    kept: list[tuple[str, list[tuple[int, tuple[int, int]]]]] = []
     dropped = 0
     for claim in parse_claims(answer):
         shown = list(dict.fromkeys(n for n in claim.cited if n in by_n))
@@ -94,7 +95,7 @@ def verify(
             p = by_n[shown[0]]
             top = max(range(len(p.sentences)), key=lambda i: p.sentences[i].score)
             quote = p.sentences[top].text
-            kept.append((f"According to the article, “{quote}”", [(p.n, top)]))
+            kept.append((f"According to the article, “{quote}”", [(p.n, (top, top))]))
             log.append(
                 {
                     "claim": "",
@@ -125,7 +126,7 @@ def verify(
             )
             entry[f"passage_{n}"] = {"score": sup.score, "reasons": sup.reasons}
             if sup.supported:
-                holds.append((n, sup.best))
+                holds.append((n, (sup.first, sup.last)))
         if not holds:
             best = None
             for p in passages:
@@ -133,7 +134,7 @@ def verify(
                     continue
                 sup = checker.check(claim.text, [s.text for s in p.sentences], question, context(p))
                 if sup.supported and (best is None or sup.score > best[2]):
-                    best = (p.n, sup.best, sup.score)
+                    best = (p.n, (sup.first, sup.last), sup.score)
             if best is not None:
                 holds = [(best[0], best[1])]
                 entry["action"] = f"re-attributed to passage {best[0]}"
@@ -150,7 +151,7 @@ def verify(
         log.append(entry)
 
     order: dict[int, int] = {}
-    quotes: dict[int, int] = {}
+    quotes: dict[int, tuple[int, int]] = {}
     for _, holds in kept:
         for n, sentence in holds:
             if n not in order:
@@ -160,7 +161,9 @@ def verify(
     citations = []
     for n, new in order.items():
         p = by_n[n]
-        s = p.sentences[quotes[n]]
+        first, last = quotes[n]
+        quote, start, end = p.span(first, last)
+        s = p.sentences[first]
         citations.append(
             Citation(
                 n=new,
@@ -168,9 +171,9 @@ def verify(
                 title=p.title,
                 published=p.published,
                 chunk_id=s.chunk_id,
-                quote=s.text,
-                start=s.start,
-                end=s.end,
+                quote=quote,
+                start=start,
+                end=end,
             )
         )
     return Verified(text, citations, partial=dropped > 0 and bool(kept), log=log)

@@ -140,8 +140,10 @@ class EvidenceSelector:
         for s in sorted(chosen, key=lambda s: (s.doc_id, s.start)):
             by_doc.setdefault(s.doc_id, []).append(s)
         groups: list[list[Sentence]] = []
+        gaps: dict[int, list[str]] = {}  # id(group) -> whitespace between its sentences
         for doc_sentences in by_doc.values():
             group = [doc_sentences[0]]
+            gaps[id(group)] = []
             for s in doc_sentences[1:]:
                 # Adjacent: only whitespace between them in the article.
                 chunk = next((c for c in chunks if c.chunk_id == group[-1].chunk_id), None)
@@ -152,9 +154,11 @@ class EvidenceSelector:
                 )
                 if s.start >= group[-1].end and not gap.strip():
                     group.append(s)
+                    gaps[id(group)].append(gap)
                 else:
                     groups.append(group)
                     group = [s]
+                    gaps[id(group)] = []
             groups.append(group)
         groups.sort(key=lambda g: -max(s.score for s in g))
         return [
@@ -165,6 +169,7 @@ class EvidenceSelector:
                 title=meta[g[0].doc_id].title,
                 published=meta[g[0].doc_id].published,
                 sentences=g,
+                gaps=gaps[id(g)],
             )
             for i, g in enumerate(groups, start=1)
         ]

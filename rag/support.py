@@ -110,6 +110,10 @@ class Support:
     coverage: float
     cosine: float
     best: int  # index of the passage sentence that supports the claim best
+    # The smallest run of adjacent sentences around ``best`` holding every name and number
+    # of the claim that the passage holds: the quote a reader is shown.
+    first: int = 0
+    last: int = 0
     reasons: list[str] = field(default_factory=list)
 
 
@@ -146,8 +150,12 @@ class SupportChecker:
         facts += [("number", n) for n in numbers(claim) if n not in numbers(question)]
 
         def carries(sentence: str) -> float:
+            low = sentence.lower()
             found = sum(
-                mentioned(v, sentence) if kind == "name" else v in numbers(sentence)
+                # A name written out beats its alias ("France" over "Paris").
+                (1.0 if v in low else 0.5 * mentioned(v, sentence))
+                if kind == "name"
+                else float(v in numbers(sentence))
                 for kind, v in facts
             )
             return found / len(facts) if facts else 0.0
@@ -158,6 +166,26 @@ class SupportChecker:
             + 0.5 * float(c)
             for s, c in zip(sentences, cosines, strict=True)
         ]
+        best = int(np.argmax(per_sentence)) if per_sentence else 0
+        first, last = best, best
+        if facts and sentences:
+            have = [
+                {f for f in facts if (mentioned(f[1], s) if f[0] == "name" else f[1] in numbers(s))}
+                for s in sentences
+            ]
+            wanted = set().union(*have)
+            covered = set(have[best])
+            while covered != wanted:  # widen toward whichever side adds more
+                gain_before = len(have[first - 1] - covered) if first > 0 else -1
+                gain_after = len(have[last + 1] - covered) if last + 1 < len(have) else -1
+                if max(gain_before, gain_after) < 0:
+                    break
+                if gain_after >= gain_before:
+                    last += 1
+                    covered |= have[last]
+                else:
+                    first -= 1
+                    covered |= have[first]
         cosine = float(np.max(cosines)) if len(cosines) else 0.0
         score = 0.5 * coverage + 0.5 * cosine
         if score < self.threshold:
@@ -167,6 +195,8 @@ class SupportChecker:
             score=round(score, 4),
             coverage=round(coverage, 4),
             cosine=round(cosine, 4),
-            best=int(np.argmax(per_sentence)) if per_sentence else 0,
+            best=best,
+            first=first,
+            last=last,
             reasons=reasons,
         )

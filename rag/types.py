@@ -103,10 +103,21 @@ class Passage(BaseModel):
     title: str
     published: dt.date | None
     sentences: list[Sentence]
+    gaps: list[str] = Field(
+        default_factory=list, description="The article's whitespace between sentence i and i+1."
+    )
 
     @property
     def text(self) -> str:
         return " ".join(s.text for s in self.sentences)
+
+    def span(self, first: int, last: int) -> tuple[str, int, int]:
+        """The exact article text of sentences first..last (adjacent), with its offsets."""
+        parts = [self.sentences[first].text]
+        for i in range(first + 1, last + 1):
+            gap = self.gaps[i - 1] if i - 1 < len(self.gaps) else " "
+            parts += [gap, self.sentences[i].text]
+        return "".join(parts), self.sentences[first].start, self.sentences[last].end
 
 
 class Citation(BaseModel):

@@ -172,3 +172,19 @@ def test_aliases_count_as_the_same_name(checker: SupportChecker) -> None:
         "Türkiye, which plays a key role in the maritime dimension."
     )
     assert checker.check(claim, [passage], "Which country plays a key maritime role?").supported
+
+
+def test_a_quote_over_adjacent_sentences_is_the_exact_article_text() -> None:
+    from rag.types import Passage, Sentence
+
+    article = "Paris and London lead it.\n\nThe group is led by France and Britain. Later, more."
+    spans = [(0, 25), (27, 66), (67, 79)]
+    sentences = [
+        Sentence(doc_id="d", chunk_id="c", text=article[a:b], start=a, end=b, score=0.0)
+        for a, b in spans
+    ]
+    p = Passage(n=1, doc_id="d", chunk_id="c", title="t", published=None,
+                sentences=sentences, gaps=["\n\n", " "])  # fmt: skip
+    assert p.span(0, 1) == (article[0:66], 0, 66)
+    assert p.span(1, 2) == (article[27:79], 27, 79)
+    assert p.span(2, 2) == ("Later, more.", 67, 79)
