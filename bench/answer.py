@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import cpu_name, update_section  # noqa: E402
+from eval.metrics import contains_all, percentile  # noqa: E402
 from ingest import ingest  # noqa: E402
 from rag.abstention import model_declined  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -39,16 +40,6 @@ HEADER = (
     "| must-contain (answerable) | abstained (unanswerable) | false abstention |\n"
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def contains_all(text: str, groups: list[list[str]]) -> bool:
-    low = text.lower()
-    return all(any(v.lower() in low for v in group) for group in groups)
 
 
 def baseline_answer(pipe: Pipeline, question: str, k: int) -> tuple[str, float, float]:

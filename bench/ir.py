@@ -31,7 +31,6 @@ import datetime as dt
 import gc
 import json
 import os
-import re
 import resource
 import sys
 import tempfile
@@ -44,7 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import cpu_name, update_section  # noqa: E402
+from eval.metrics import percentile  # noqa: E402
 from ingest import make_chunker  # noqa: E402
+from ingest.loaders import jsonl_doc_id  # noqa: E402
 from ingest.sync import sync  # noqa: E402
 from rag.components import build_embedder, open_store  # noqa: E402
 from rag.lexical import ensure_lexical_index  # noqa: E402
@@ -55,7 +56,6 @@ from rag.types import ScoredChunk  # noqa: E402
 # Published BM25 runs (Anserini regressions: k1=0.9, b=0.4, Lucene English analyzer).
 PUBLISHED = {"cacm": {"MAP": 0.3123, "P@30": 0.1942}}
 MEASURES = {"MAP": "AP", "P@30": "P@30", "nDCG@10": "nDCG@10", "R@100": "R@100"}
-_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass
@@ -98,11 +98,6 @@ def documents(
     return ranked
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -136,10 +131,10 @@ def main() -> int:
     queries = {q["_id"]: q["text"] for q in read_jsonl(args.collection / "queries.jsonl")}
     qrels = read_qrels(args.collection / "qrels" / f"{args.split}.tsv")
     judged = [q for q in queries if q in qrels]
-    # The loader names a record "<file stem>-<_id with unsafe characters replaced>".
+    # Map the loader's document ids back to the collection's.
     to_corpus_id = {
-        f"{corpus_file.stem}-{_ID_UNSAFE.sub('-', str(d['_id'])).strip('-')}": str(d["_id"])
-        for d in read_jsonl(corpus_file)
+        jsonl_doc_id(corpus_file.stem, d["_id"], i): str(d["_id"])
+        for i, d in enumerate(read_jsonl(corpus_file), start=1)
     }
 
     with tempfile.TemporaryDirectory(prefix="rag-ir-") as tmp:

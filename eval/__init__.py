@@ -63,25 +63,26 @@ def run_eval(
         except (OSError, ValueError) as exc:
             raise RagError(f"Cannot read the baseline {baseline}: {exc}.") from None
 
-    from rag.components import build_embedder
     from rag.support import SupportChecker
 
-    # The product's checker judges citations in both modes, so it runs here with local models.
-    judges: list[Judge] = [
-        ProductJudge(SupportChecker(build_embedder(settings), settings.support_threshold)),
-        StrictLexicalJudge(),
-    ]
+    # The product's own checker judges citations in both modes: in process it is the
+    # pipeline's; against a service it runs here, on local models.
     backend: Backend
     if url:
+        from rag.components import build_embedder
+
         remote = OverHTTP(url, api_key)
         remote.check()
         backend = remote
+        checker = SupportChecker(build_embedder(settings), settings.support_threshold)
     else:
         from rag.pipeline import Pipeline
 
         pipeline = Pipeline.from_settings(settings)
         pipeline.warm_up()  # latency percentiles measure questions, not model loading
         backend = InProcess(pipeline)
+        checker = pipeline.checker
+    judges: list[Judge] = [ProductJudge(checker), StrictLexicalJudge()]
     results = run_cases(cases, backend, judges, k=settings.retrieval_k, progress=progress)
     summary = summarize(
         results,

@@ -82,14 +82,14 @@ class CaseResult(BaseModel):
     type: str
     split: str
     question: str
-    standalone_question: str
     reference: str
-    answer: str
-    abstained: bool
-    partial: bool
-    fallback: bool
     answerable: bool
-    citations: list[dict[str, Any]]
+    standalone_question: str = ""
+    answer: str = ""
+    abstained: bool = False
+    partial: bool = False
+    fallback: bool = False
+    citations: list[dict[str, Any]] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
     evidence_rank: int | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
@@ -180,14 +180,8 @@ def run_cases(
                     type=case.type,
                     split=case.split,
                     question=case.question,
-                    standalone_question="",
                     reference=case.answer,
-                    answer="",
-                    abstained=False,
-                    partial=False,
-                    fallback=False,
                     answerable=case.answerable,
-                    citations=[],
                     scores={"must_contain": 0.0} if case.answerable else {},
                     failure="error",
                     error=str(exc),

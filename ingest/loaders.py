@@ -54,6 +54,12 @@ class LoadResult:
         return doc_id in self.protected_ids or doc_id.startswith(tuple(self.protected_prefixes))
 
 
+def jsonl_doc_id(stem: str, raw_id: object, lineno: int) -> str:
+    """``<file stem>-<id>`` (unsafe characters replaced), or ``<stem>-<line>`` without an id."""
+    suffix = _ID_UNSAFE.sub("-", str(raw_id)).strip("-") if raw_id is not None else ""
+    return f"{stem}-{suffix or lineno}"
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -88,8 +94,7 @@ def _load_jsonl(path: Path, rel: str, text: str, result: LoadResult) -> None:
             result.protected_prefixes.add(f"{path.stem}-")
             continue
         raw_id = record.get("id", record.get("_id"))  # "_id": the BEIR corpus layout
-        suffix = _ID_UNSAFE.sub("-", str(raw_id)).strip("-") if raw_id is not None else ""
-        doc_id = f"{path.stem}-{suffix or lineno}"
+        doc_id = jsonl_doc_id(path.stem, raw_id, lineno)
         optional = {k: record.get(k) for k in ("title", "published", "source", "url")}
         bad = [k for k, v in optional.items() if v is not None and not isinstance(v, str)]
         if bad:

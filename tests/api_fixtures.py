@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 import urllib.request
@@ -21,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from tests.conftest import DATA
+from tests.conftest import DATA, _free_port
 
 WORKING_GROUP = (
     "Which countries will lead the working group on security guarantees announced on 25 November?"
@@ -115,10 +114,7 @@ def parse_sse(body: str) -> list[tuple[str, Any]]:
     return events
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = _free_port
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+from functools import cache
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -39,7 +40,11 @@ def metrics(svc: ServicesDep) -> Response:
     return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
+@cache
+def _page_html() -> str:
+    return importlib.resources.files("api").joinpath("static/index.html").read_text("utf-8")
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def page() -> HTMLResponse:
-    html = importlib.resources.files("api").joinpath("static/index.html").read_text("utf-8")
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(_page_html(), headers={"Cache-Control": "no-cache"})

@@ -261,20 +261,29 @@ class ChromaStore:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def _search(
+        self, vector: Vectors, n: int, filters: Filters | None, include: list[str]
+    ) -> dict[str, Any] | None:
+        count = self.chunks.count()
+        if count == 0 or n <= 0:
+            return None
+        return dict(
+            self.chunks.query(
+                query_embeddings=[vector],
+                n_results=min(n, count),
+                where=where_clause(filters),
+                include=include,
+            )
+        )
+
     def nearest(
         self, vector: Vectors, n: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the nearest chunks only. Fetching texts and metadata
         costs ~5x the search itself, and a caller holding the chunks in memory needs neither."""
-        count = self.chunks.count()
-        if count == 0 or n <= 0:
+        got = self._search(vector, n, filters, ["distances"])
+        if got is None:
             return []
-        got = self.chunks.query(
-            query_embeddings=[vector],
-            n_results=min(n, count),
-            where=where_clause(filters),
-            include=["distances"],
-        )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
@@ -290,16 +299,10 @@ class ChromaStore:
         ]
 
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
-        """Nearest chunks by cosine similarity, restricted by ``filters``."""
-        count = self.chunks.count()
-        if count == 0 or n <= 0:
+        """Nearest chunks with their texts and metadata, by cosine similarity."""
+        got = self._search(vector, n, filters, ["documents", "metadatas", "distances"])
+        if got is None:
             return []
-        got = self.chunks.query(
-            query_embeddings=[vector],
-            n_results=min(n, count),
-            where=where_clause(filters),
-            include=["documents", "metadatas", "distances"],
-        )
         return [
             _scored(cid, doc, meta, {"dense": 1.0 - float(dist)})
             for cid, doc, meta, dist in zip(
