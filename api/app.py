@@ -3,6 +3,7 @@ or ``rag serve`` runs it. A thin adapter: every answer comes from ``rag.pipeline
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -11,12 +12,14 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.errors import NotReady, Unauthorized
 from api.services import Services
 from rag.components import load_settings
+from rag.errors import RagError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
@@ -83,6 +86,19 @@ class _Observe:
                 svc.metrics.latency.labels(endpoint).observe(time.perf_counter() - t0)
 
 
+async def _keep_lexical_fresh(svc: Services, every: float) -> None:
+    """Ingests by other workers or the CLI reach this worker's BM25 index within ``every``
+    seconds. A store that is down is reported by /readyz; here it only delays the refresh."""
+    if every <= 0:
+        return
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(svc.refresh_lexical)
+        except RagError as exc:
+            log.warning("BM25 refresh skipped: %s", exc)
+
+
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
     """Settings are read from the environment when not given; a pipeline may be injected
     (tests use one with a fake generator); models load in the lifespan, never at import."""
@@ -98,7 +114,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         app.state.services = svc
         if app.state.slack is not None:
             app.state.slack.attach(svc)
+        refresher = asyncio.create_task(_keep_lexical_fresh(svc, conf.lexical_refresh_s))
         yield
+        refresher.cancel()
         if app.state.slack is not None:
             app.state.slack.close()
         app.state.services = None

@@ -76,6 +76,11 @@ LIBRARY: list[tuple[type[RagError], int, str]] = [
 ]
 
 
+def library_status(exc: RagError) -> tuple[int, str]:
+    """The status and code of a library error (the first matching class in ``LIBRARY``)."""
+    return next((status, code) for cls, status, code in LIBRARY if isinstance(exc, cls))
+
+
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
@@ -96,12 +101,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RagError)
     async def _rag(_: Request, exc: RagError) -> JSONResponse:
-        for cls, status, code in LIBRARY:
-            if isinstance(exc, cls):
-                if status >= 500:
-                    log.warning("%s: %s", code, exc)
-                return _response(status, code, str(exc), 5 if status == 503 else None)
-        raise AssertionError("RagError is in LIBRARY")  # pragma: no cover
+        status, code = library_status(exc)
+        if status >= 500:
+            log.warning("%s: %s", code, exc)
+        return _response(status, code, str(exc), 5 if status == 503 else None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

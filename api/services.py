@@ -9,7 +9,7 @@ from api.limits import AdmissionQueue, RateLimiter
 from api.metrics import Metrics
 from ingest import make_chunker
 from ingest.chunking import Chunker
-from rag.lexical import ensure_lexical_index
+from rag.lexical_sync import refresh
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
@@ -23,6 +23,7 @@ class Services:
     limiter: RateLimiter
     chunker: Chunker
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    lexical_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, settings: Settings, pipeline: Pipeline | None = None) -> Services:
@@ -40,8 +41,11 @@ class Services:
         self.pipeline.warm_up()
 
     def refresh_lexical(self) -> None:
-        """After an ingest: the BM25 index follows the store (swapped in one assignment)."""
+        """After an ingest here, and every ``lexical_refresh_s`` for ingests by other workers
+        or the CLI: the BM25 index catches up with the store's committed articles, touching
+        only those that changed, and is swapped in with one assignment."""
         retriever = self.pipeline.retriever
-        retriever.lexical = ensure_lexical_index(
-            retriever.store, self.settings.lexical_dir, self.settings.bm25
-        )
+        with self.lexical_lock:
+            retriever.lexical = refresh(
+                retriever.lexical, retriever.store, self.settings.lexical_dir
+            )

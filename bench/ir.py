@@ -48,7 +48,7 @@ from ingest import make_chunker  # noqa: E402
 from ingest.loaders import jsonl_doc_id  # noqa: E402
 from ingest.sync import sync  # noqa: E402
 from rag.components import build_embedder, open_store  # noqa: E402
-from rag.lexical import ensure_lexical_index  # noqa: E402
+from rag.lexical_sync import ensure_lexical_index  # noqa: E402
 from rag.retrieval import HybridRetriever  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import ScoredChunk  # noqa: E402

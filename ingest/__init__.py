@@ -7,7 +7,7 @@ from pathlib import Path
 from ingest.chunking import Chunker
 from ingest.sync import SyncReport, sync
 from rag.components import build_embedder, build_llm_counter, open_store
-from rag.lexical import ensure_lexical_index
+from rag.lexical_sync import ensure_lexical_index
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.settings import Settings
 

@@ -96,4 +96,4 @@ def remove_article(data_dir: Path, doc_id: str, store: ChromaStore) -> None:
     if path.is_file() and path.resolve().is_relative_to(root):
         path.unlink()
     store.delete_articles([doc_id])  # the commit marker first, then its chunks
-    store.delete_chunks(sorted(store.chunk_ids_by_doc().get(doc_id, set())))
+    store.delete_article_chunks(doc_id)

@@ -1,134 +1,267 @@
-"""BM25 over the stored chunks (bm25s, English stop words, Snowball stemming).
+"""BM25 over the committed chunks, updated incrementally in immutable segments (as Lucene does).
 
-The index is persisted beside the store with a fingerprint of the chunk ids it was built from
-(ids embed article versions), so a stale index is detected and rebuilt, never silently used.
+An ingest adds one segment for the articles it wrote and marks the rows of replaced or removed
+articles deleted; nothing already indexed is tokenized again. Document frequencies and the
+average length are taken over live rows at query time, so scores equal a fresh build's
+(Lucene's BM25: idf = ln(1 + (N - df + .5) / (df + .5)), tf / (tf + k1 (1 - b + b dl/avgdl))).
+
+Every update returns a new ``LexicalIndex`` that shares the untouched segments, and callers swap
+it in with one assignment: a query running meanwhile reads one consistent state, so it sees an
+article's old chunks or its new ones, never a mix.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any, Protocol
+import math
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from rag.types import BM25Params, Filters, ScoredChunk
 
-_META = "chunks.json"
 DEFAULT_BM25 = BM25Params()  # frozen: safe to share as a default
+MAX_SEGMENTS = 8  # past this, the small segments are merged into one
+MAX_DEAD = 0.25  # past this share of deleted rows, everything is merged
 
 
-def fingerprint(chunk_ids: Iterable[str], params: BM25Params = DEFAULT_BM25) -> str:
-    key = "\n".join(sorted(chunk_ids)) + f"\nk1={params.k1} b={params.b}"
-    return hashlib.sha256(key.encode()).hexdigest()[:20]
-
-
-def _tokenize(texts: list[str], *, ids: bool) -> Any:
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """bm25s's tokenizer: lower case, English stop words removed, Snowball stems."""
     import bm25s
     import Stemmer
 
-    return bm25s.tokenize(
-        texts,
+    if not texts:
+        return []
+    out = bm25s.tokenize(
+        list(texts),
         stopwords="en",
         stemmer=Stemmer.Stemmer("english"),
-        return_ids=ids,
+        return_ids=False,
         show_progress=False,
     )
+    return [list(tokens) for tokens in out]
+
+
+def version_of(chunk_id: str) -> str:
+    """Chunk ids are ``doc::version::index``; doc ids may themselves hold ``::``."""
+    return chunk_id.rsplit("::", 2)[-2]
+
+
+@dataclass(frozen=True, eq=False)
+class Segment:
+    """Postings of a fixed set of chunks, by term (CSR): ``rows[indptr[t]:indptr[t + 1]]``."""
+
+    name: str
+    chunks: tuple[ScoredChunk, ...]
+    terms: tuple[str, ...]
+    indptr: np.ndarray  # int64, len(terms) + 1
+    rows: np.ndarray  # int32 row of each posting
+    tfs: np.ndarray  # float32 term frequency of each posting
+    lengths: np.ndarray  # float32 tokens per row
+    lookup: dict[str, int] = field(init=False, repr=False)
+    days: np.ndarray = field(init=False, repr=False)
+    doc_rows: dict[str, list[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: derived fields are set once, here
+        set_(self, "lookup", {t: i for i, t in enumerate(self.terms)})
+        days = [c.published.toordinal() if c.published else -1 for c in self.chunks]
+        set_(self, "days", np.array(days, dtype=np.int64))
+        doc_rows: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            doc_rows.setdefault(c.doc_id, []).append(i)
+        set_(self, "doc_rows", doc_rows)
+
+    @classmethod
+    def from_postings(
+        cls, chunks: Sequence[ScoredChunk], terms: Sequence[str], term_of: Any, row_of: Any, tf: Any
+    ) -> Segment:
+        """From parallel posting arrays, in any order (deduplicated (term, row) pairs)."""
+        n = max(1, len(chunks))
+        order = np.argsort(np.asarray(term_of, dtype=np.int64) * n + row_of, kind="stable")
+        term_sorted = np.asarray(term_of)[order]
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_sorted, minlength=len(terms)), out=indptr[1:])
+        lengths = np.bincount(row_of, weights=tf, minlength=len(chunks)).astype(np.float32)
+        return cls(
+            name=uuid.uuid4().hex[:16],
+            chunks=tuple(chunks),
+            terms=tuple(terms),
+            indptr=indptr,
+            rows=np.asarray(row_of, dtype=np.int32)[order],
+            tfs=np.asarray(tf, dtype=np.float32)[order],
+            lengths=lengths,
+        )
+
+    @classmethod
+    def build(cls, chunks: Sequence[ScoredChunk]) -> Segment:
+        tokens = tokenize([c.text for c in chunks])
+        vocab: dict[str, int] = {}
+        flat = [vocab.setdefault(t, len(vocab)) for doc in tokens for t in doc]
+        rows = np.repeat(np.arange(len(chunks)), [len(doc) for doc in tokens])
+        n = max(1, len(chunks))
+        keys, tf = np.unique(np.asarray(flat, dtype=np.int64) * n + rows, return_counts=True)
+        return cls.from_postings(chunks, list(vocab), keys // n, keys % n, tf)
+
+    def posting_terms(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.terms)), np.diff(self.indptr))
+
+
+@dataclass(frozen=True, eq=False)
+class LiveSegment:
+    """A segment with its deleted rows masked, and the statistics of the rest."""
+
+    segment: Segment
+    live: np.ndarray  # bool per row
+    df: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        seg = self.segment
+        counts = np.zeros(len(seg.terms), dtype=np.int64)
+        if len(seg.rows):
+            per_posting = self.live[seg.rows].astype(np.int64)
+            cum = np.concatenate([[0], np.cumsum(per_posting)])
+            counts = cum[seg.indptr[1:]] - cum[seg.indptr[:-1]]
+        object.__setattr__(self, "df", counts)
+
+    def without(self, doc_ids: set[str]) -> LiveSegment:
+        rows = [r for d in doc_ids for r in self.segment.doc_rows.get(d, ())]
+        if not rows or not self.live[rows].any():
+            return self
+        live = self.live.copy()
+        live[rows] = False
+        return LiveSegment(self.segment, live)
+
+    def mask(self, filters: Filters | None) -> np.ndarray:
+        mask = self.live.copy()
+        if filters is not None and filters.doc_ids:
+            wanted = set(filters.doc_ids)
+            mask &= np.array([c.doc_id in wanted for c in self.segment.chunks], dtype=bool)
+        if filters is not None and filters.since:
+            mask &= self.segment.days >= filters.since.toordinal()
+        if filters is not None and filters.until:
+            days = self.segment.days
+            mask &= (days >= 0) & (days <= filters.until.toordinal())
+        return mask
 
 
 class LexicalIndex:
-    def __init__(self, chunks: list[ScoredChunk], retriever: Any, fp: str) -> None:
-        self.chunks = chunks
-        self.fingerprint = fp
-        self._retriever = retriever
-        self.by_id = {c.chunk_id: c for c in chunks}
-        self._days = np.array(
-            [c.published.toordinal() if c.published else -1 for c in chunks], dtype=np.int64
-        )
-
-    @classmethod
-    def build(cls, chunks: list[ScoredChunk], params: BM25Params = DEFAULT_BM25) -> LexicalIndex:
-        import bm25s
-
-        chunks = sorted(chunks, key=lambda c: c.chunk_id)
-        retriever = bm25s.BM25(method="lucene", k1=params.k1, b=params.b)
-        if chunks:
-            retriever.index(_tokenize([c.text for c in chunks], ids=True), show_progress=False)
-        return cls(chunks, retriever, fingerprint((c.chunk_id for c in chunks), params))
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if self.chunks:
-            self._retriever.save(str(folder))
-        meta = {
-            "fingerprint": self.fingerprint,
-            "chunks": [c.model_dump(mode="json") for c in self.chunks],
+    def __init__(self, parts: Sequence[LiveSegment], params: BM25Params = DEFAULT_BM25) -> None:
+        self.parts = tuple(p for p in parts if p.live.any())
+        self.params = params
+        self.by_id = {
+            c.chunk_id: c
+            for p in self.parts
+            for c, ok in zip(p.segment.chunks, p.live, strict=True)
+            if ok
         }
-        tmp = folder / f"{_META}.tmp"
-        tmp.write_text(json.dumps(meta, ensure_ascii=False))
-        tmp.replace(folder / _META)  # written last: a half-saved index has no valid metadata
+        self.n_live = len(self.by_id)
+        total = sum(float(p.segment.lengths[p.live].sum()) for p in self.parts)
+        self._avgdl = total / self.n_live if self.n_live else 1.0
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex | None:
-        import bm25s
+    def build(
+        cls, chunks: Sequence[ScoredChunk], params: BM25Params = DEFAULT_BM25
+    ) -> LexicalIndex:
+        """A fresh index of these chunks in one segment (the baseline an update is measured by)."""
+        chunks = sorted(chunks, key=lambda c: c.chunk_id)
+        if not chunks:
+            return cls([], params)
+        return cls([LiveSegment(Segment.build(chunks), np.ones(len(chunks), dtype=bool))], params)
 
-        try:
-            meta = json.loads((folder / _META).read_text())
-            chunks = [ScoredChunk.model_validate(c) for c in meta["chunks"]]
-            retriever = bm25s.BM25.load(str(folder)) if chunks else bm25s.BM25()
-        except (OSError, ValueError, KeyError):
-            return None
-        return cls(chunks, retriever, meta["fingerprint"])
+    @property
+    def chunks(self) -> list[ScoredChunk]:
+        return list(self.by_id.values())
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
-        if filters is None or not (filters.doc_ids or filters.since or filters.until):
-            return None
-        mask = np.ones(len(self.chunks), dtype=bool)
-        if filters.doc_ids:
-            wanted = set(filters.doc_ids)
-            mask &= np.array([c.doc_id in wanted for c in self.chunks])
-        if filters.since:
-            mask &= self._days >= filters.since.toordinal()
-        if filters.until:
-            mask &= (self._days >= 0) & (self._days <= filters.until.toordinal())
-        return mask
+    @property
+    def fingerprint(self) -> str:
+        key = "\n".join(sorted(self.by_id)) + f"\nk1={self.params.k1} b={self.params.b}"
+        return hashlib.sha256(key.encode()).hexdigest()[:20]
 
-    def search(self, query: str, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
-        if not self.chunks or n <= 0:
-            return []
-        tokens = _tokenize([query], ids=False)
-        mask = self._mask(filters)
-        if mask is not None and not mask.any():
-            return []
-        kwargs = {"weight_mask": mask.astype(np.float32)} if mask is not None else {}
-        docs, scores = self._retriever.retrieve(
-            tokens, k=min(n, len(self.chunks)), show_progress=False, **kwargs
-        )
-        out = []
-        for i, score in zip(docs[0], scores[0], strict=True):
-            if score <= 0:
-                continue  # no query term matched: not a lexical hit at all
-            chunk = self.chunks[int(i)]
-            out.append(chunk.model_copy(update={"scores": {"bm25": float(score)}}))
+    def versions(self) -> dict[str, tuple[str, int]]:
+        """Each indexed article's version and live chunk count, to compare with the store."""
+        out: dict[str, tuple[str, int]] = {}
+        for chunk_id, chunk in self.by_id.items():
+            version, count = out.get(chunk.doc_id, (version_of(chunk_id), 0))
+            out[chunk.doc_id] = (version, count + 1)
         return out
 
+    def updated(self, removed: Iterable[str], added: Sequence[ScoredChunk]) -> LexicalIndex:
+        """A new index without the articles ``removed`` and with the chunks ``added``; only
+        ``added`` is tokenized. This index is left as it was."""
+        gone = set(removed)
+        parts = [p.without(gone) for p in self.parts]
+        if added:
+            chunks = sorted(added, key=lambda c: c.chunk_id)
+            parts.append(LiveSegment(Segment.build(chunks), np.ones(len(chunks), dtype=bool)))
+        return LexicalIndex(_merge_policy(parts), self.params)
 
-class _ChunkSource(Protocol):
-    def chunk_ids_by_doc(self) -> dict[str, set[str]]: ...
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
+        if not self.n_live or n <= 0:
+            return []
+        k1, b = self.params.k1, self.params.b
+        tokens = tokenize([query])[0]
+        scores = [np.zeros(len(p.segment.chunks), dtype=np.float32) for p in self.parts]
+        for token in tokens:  # a repeated query word counts again, as in bm25s
+            local = [p.segment.lookup.get(token) for p in self.parts]
+            df = sum(int(p.df[i]) for p, i in zip(self.parts, local, strict=True) if i is not None)
+            if df == 0:
+                continue
+            idf = math.log(1 + (self.n_live - df + 0.5) / (df + 0.5))
+            for p, i, acc in zip(self.parts, local, scores, strict=True):
+                if i is None:
+                    continue
+                seg = p.segment
+                lo, hi = seg.indptr[i], seg.indptr[i + 1]
+                rows, tf = seg.rows[lo:hi], seg.tfs[lo:hi]
+                norm = k1 * (1 - b + b * seg.lengths[rows] / self._avgdl)
+                acc[rows] += idf * tf / (tf + norm)
+        hits: list[tuple[float, ScoredChunk]] = []
+        for p, acc in zip(self.parts, scores, strict=True):
+            acc[~p.mask(filters)] = 0
+            top = (
+                np.argpartition(-acc, min(n, len(acc)) - 1)[:n] if len(acc) > n else range(len(acc))
+            )
+            hits.extend((float(acc[i]), p.segment.chunks[i]) for i in top if acc[i] > 0)
+        hits.sort(key=lambda h: (-h[0], h[1].chunk_id))
+        return [c.model_copy(update={"scores": {"bm25": s}}) for s, c in hits[:n]]
 
-    def all_chunks(self) -> list[ScoredChunk]: ...
+
+def _merge_policy(parts: list[LiveSegment]) -> list[LiveSegment]:
+    """Merge everything when many rows are dead, else the small segments when there are many;
+    the big one stays as it is, so an update costs in proportion to what changed."""
+    rows = sum(len(p.live) for p in parts)
+    dead = sum(int((~p.live).sum()) for p in parts)
+    if rows and dead / rows > MAX_DEAD:
+        return [merge(parts)] if parts else []
+    if len(parts) <= MAX_SEGMENTS:
+        return parts
+    big = max(parts, key=lambda p: int(p.live.sum()))
+    return [big, merge([p for p in parts if p is not big])]
 
 
-def ensure_lexical_index(
-    store: _ChunkSource, folder: Path, params: BM25Params = DEFAULT_BM25
-) -> LexicalIndex:
-    """Load the persisted index, rebuilding and saving it if it no longer matches the store
-    (or was built with other BM25 parameters)."""
-    current = fingerprint((i for ids in store.chunk_ids_by_doc().values() for i in ids), params)
-    index = LexicalIndex.load(folder)
-    if index is None or index.fingerprint != current:
-        index = LexicalIndex.build(store.all_chunks(), params)
-        index.save(folder)
-    return index
+def merge(parts: Sequence[LiveSegment]) -> LiveSegment:
+    """The live rows of several segments as one, from their postings (no re-tokenizing)."""
+    vocab: dict[str, int] = {}
+    chunks: list[ScoredChunk] = []
+    terms, rows, tfs = [], [], []
+    for p in parts:
+        seg = p.segment
+        new_row = np.cumsum(p.live) - 1 + len(chunks)
+        to_global = np.array([vocab.setdefault(t, len(vocab)) for t in seg.terms], dtype=np.int64)
+        keep = p.live[seg.rows]
+        terms.append(to_global[seg.posting_terms()[keep]])
+        rows.append(new_row[seg.rows[keep]])
+        tfs.append(seg.tfs[keep])
+        chunks.extend(c for c, ok in zip(seg.chunks, p.live, strict=True) if ok)
+    if not chunks:
+        empty = np.zeros(0, dtype=np.int64)
+        segment = Segment.from_postings([], [], empty, empty, empty)
+    else:
+        segment = Segment.from_postings(
+            chunks, list(vocab), np.concatenate(terms), np.concatenate(rows), np.concatenate(tfs)
+        )
+    return LiveSegment(segment, np.ones(len(chunks), dtype=bool))

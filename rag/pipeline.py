@@ -18,7 +18,7 @@ from rag.conversation import Turn, condense
 from rag.errors import GenerationError
 from rag.evidence import EvidenceSelector
 from rag.generation import Generator, generate_stream
-from rag.lexical import ensure_lexical_index
+from rag.lexical_sync import ensure_lexical_index
 from rag.models.tokens import TiktokenCounter
 from rag.prompting import answer_messages, asks_time
 from rag.retrieval import HybridRetriever

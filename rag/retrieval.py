@@ -170,25 +170,25 @@ class HybridRetriever:
         self.candidates = candidates
         self.dedupe = Deduplicator()
 
-    def dense(self, vector: Vectors, filters: Filters | None) -> list[ScoredChunk]:
-        """Dense hits with their payloads taken from the in-memory lexical index; a chunk it
-        does not hold (written after the index was loaded) is fetched from the store."""
-        hits = self.store.nearest(vector, self.candidates, filters)
-        known = self.lexical.by_id
-        missing = {
-            c.chunk_id: c for c in self.store.get_chunks([i for i, _ in hits if i not in known])
-        }
-        out = []
-        for chunk_id, similarity in hits:
-            chunk = known.get(chunk_id) or missing.get(chunk_id)
-            if chunk is not None:  # deleted between the two calls: nothing to show
-                out.append(chunk.model_copy(update={"scores": {"dense": similarity}}))
-        return out
+    def dense(
+        self, vector: Vectors, filters: Filters | None, lexical: LexicalIndex | None = None
+    ) -> list[ScoredChunk]:
+        """Dense hits, with their payloads from the in-memory lexical index. That index holds
+        exactly the committed chunks this worker knows, so a hit it lacks (an ingest under way,
+        or one newer than the last refresh) is left out: answers read a whole old article or
+        a whole new one, never a mix."""
+        known = (lexical or self.lexical).by_id
+        return [
+            known[chunk_id].model_copy(update={"scores": {"dense": similarity}})
+            for chunk_id, similarity in self.store.nearest(vector, self.candidates, filters)
+            if chunk_id in known
+        ]
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieved:
+        lexical_index = self.lexical  # one snapshot for both legs, whatever a refresh swaps in
         vector = self.embedder.embed_query(question)
-        dense = self.dense(vector, filters)
-        lexical = self.lexical.search(question, self.candidates, filters)
+        dense = self.dense(vector, filters, lexical_index)
+        lexical = lexical_index.search(question, self.candidates, filters)
         fused: dict[str, ScoredChunk] = {}
         for name, ranked in (("dense", dense), ("bm25", lexical)):
             for rank, chunk in enumerate(ranked, start=1):

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     trace_ranking: int = Field(
         10, ge=0, le=100, description="Fused candidates kept in the trace (eval's nDCG@10)."
     )
+    lexical_refresh_s: float = Field(
+        10.0,
+        ge=0,
+        description="How often a server catches its BM25 index up with ingests made elsewhere "
+        "(other workers, the CLI); 0 turns it off.",
+    )
     bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")

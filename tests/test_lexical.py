@@ -8,7 +8,8 @@ import pytest
 
 from ingest import ingest
 from rag.components import build_embedder, open_store
-from rag.lexical import LexicalIndex, ensure_lexical_index
+from rag.lexical import LexicalIndex
+from rag.lexical_sync import ensure_lexical_index, load, save
 from rag.retrieval import DateHint, date_hints, near_duplicate
 from rag.settings import Settings
 from rag.types import Filters, ScoredChunk
@@ -20,29 +21,36 @@ def test_index_follows_ingest(settings: Settings) -> None:
     ingest(settings)
     folder = settings.lexical_dir
     assert folder == settings.chroma_path / "bm25" / "articles"
-    index = LexicalIndex.load(folder)
+    index = load(folder)
     assert index is not None and len(index.chunks) > 0
     hits = index.search("Rustem Umerov delegation Florida", 3)
     assert hits[0].doc_id == "002_d284d28d32ec8da7" and hits[0].scores["bm25"] > 0
-    mtime = (folder / "chunks.json").stat().st_mtime_ns
+    manifest = folder / "manifest.json"
+    mtime = manifest.stat().st_mtime_ns
+    (first,) = [p.segment.name for p in index.parts]
+    first_files = {p: p.stat().st_mtime_ns for p in folder.glob(f"{first}.*")}
 
     ingest(settings)  # unchanged: the index is not rewritten
-    assert (folder / "chunks.json").stat().st_mtime_ns == mtime
+    assert manifest.stat().st_mtime_ns == mtime
 
     path = settings.data_dir / "002_d284d28d32ec8da7.txt"
     path.write_text(path.read_text().replace("Rustem Umerov", "Rustem Zanzibarov"))
     ingest(settings)
-    index = LexicalIndex.load(folder)
+    index = load(folder)
     assert index is not None
     assert index.search("Zanzibarov", 3)[0].doc_id == "002_d284d28d32ec8da7"
     assert index.search("Umerov", 3) == []
+    # Incremental: the first segment's files are untouched; one small segment was added.
+    assert index.parts[0].segment.name == first
+    assert {p: p.stat().st_mtime_ns for p in folder.glob(f"{first}.*")} == first_files
+    assert {c.doc_id for c in index.parts[1].segment.chunks} == {"002_d284d28d32ec8da7"}
 
 
 def test_stale_index_is_rebuilt_not_used(settings: Settings) -> None:
     ingest(settings)
     store = open_store(settings, build_embedder(settings))
     stale = LexicalIndex.build(store.all_chunks()[:2])
-    stale.save(settings.lexical_dir)
+    save(stale, settings.lexical_dir)
     fresh = ensure_lexical_index(store, settings.lexical_dir)
     assert len(fresh.chunks) == store.describe()["chunks"]
     assert fresh.fingerprint != stale.fingerprint

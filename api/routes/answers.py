@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.app import ClientKey, ServicesDep
-from api.errors import ApiError, error_body
+from api.errors import ApiError, error_body, library_status
 from api.limits import Ticket
 from api.schemas import AnswerResponse, AskRequest, ChatRequest, Message
 from api.services import Services
@@ -110,7 +110,7 @@ def stream_events(
                     yield sse("citations", final.model_dump(mode="json", exclude_none=True))
                     yield sse("done", {"timings_ms": answer.trace.timings_ms})
     except RagError as exc:  # the status line is sent already: report it as an event
-        yield sse("error", error_body("answer_failed", str(exc))["error"])
+        yield sse("error", error_body(library_status(exc)[1], str(exc))["error"])
     except Exception:  # a bug: logged with its trace, the client gets a clean event
         log.exception("error while streaming an answer")
         yield sse(
@@ -131,6 +131,7 @@ def chat(body: ChatRequest, svc: ServicesDep, key: ClientKey) -> AnswerResponse 
         return AnswerResponse.of(
             run(svc, question, history, body.filters, None), body.include_trace
         )
+    svc.pipeline.retriever.store.ping()  # a store that is down is a 503 now, not an event
     ticket = svc.queue.ticket()  # 503 now, as a status code, not inside a started stream
     return StreamingResponse(
         stream_events(svc, ticket, question, history, body),

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.app import ServicesDep, client_key
 from api.errors import NotReady
 from api.services import Services
+from rag.errors import StoreError
 
 router = APIRouter(tags=["ops"])
 
@@ -28,9 +29,9 @@ def readyz(request: Request) -> dict[str, object]:
     if svc is None:
         raise NotReady("Models are loading.", retry_after=5)
     try:
-        chunks = svc.pipeline.retriever.store.chunks.count()
-    except Exception as exc:  # any client error means: not reachable now
-        raise NotReady(f"The Chroma store is not reachable: {exc}", retry_after=5) from None
+        chunks = svc.pipeline.retriever.store.ping()
+    except StoreError as exc:
+        raise NotReady(str(exc), retry_after=5) from None
     return {"status": "ready", "chunks": chunks, "queue": svc.queue.admitted}
 
 

@@ -8,8 +8,9 @@ the embedding model and dimension, and opening them with another model is refuse
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -21,6 +22,35 @@ from rag.types import Article, Chunk, Filters, ScoredChunk, StoredArticle
 
 SCHEMA_VERSION = 1
 _PAGE = 5000
+_DOCS_PER_GET = 500
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (httpx.HTTPError, ChromaError, OSError)
+
+
+def guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """A failure of the Chroma client (server down, timeout, refused write) becomes a
+    ``StoreError`` naming the store, which the API answers with 503 ``store_unavailable``."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except _failures() as exc:
+            store = args[0]
+            raise StoreError(
+                f"The Chroma store at {getattr(store, 'location', '?')} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    return wrapper
 
 
 def _client(settings: Settings) -> Any:
@@ -143,6 +173,7 @@ class ChromaStore:
         for lo in range(0, n, size):
             yield slice(lo, min(n, lo + size))
 
+    @guarded
     def articles(self) -> dict[str, StoredArticle]:
         out: dict[str, StoredArticle] = {}
         for page in self._pages(self.docs, ["metadatas"]):
@@ -161,6 +192,7 @@ class ChromaStore:
                 )
         return out
 
+    @guarded
     def chunk_ids_by_doc(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for page in self._pages(self.chunks, ["metadatas"]):
@@ -168,6 +200,7 @@ class ChromaStore:
                 out.setdefault(str(meta.get("doc_id")), set()).add(chunk_id)
         return out
 
+    @guarded
     def upsert_chunks(
         self, chunks: Sequence[Chunk], vectors: Vectors, articles: Mapping[str, Article]
     ) -> None:
@@ -201,6 +234,7 @@ class ChromaStore:
                 metadatas=metas[part],
             )
 
+    @guarded
     def chunk_vectors(self, ids: Sequence[str]) -> Vectors:
         ids = list(ids)
         if not ids:
@@ -214,11 +248,17 @@ class ChromaStore:
             raise StoreError(f"{len(missing)} chunk ids are not stored, e.g. {missing[0]!r}.")
         return np.asarray([by_id[i] for i in ids], dtype=np.float32)
 
+    @guarded
     def delete_chunks(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for part in self._batches(len(ids)):
             self.chunks.delete(ids=ids[part])
 
+    @guarded
+    def delete_article_chunks(self, doc_id: str) -> None:
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    @guarded
     def put_articles(
         self, records: Sequence[StoredArticle], texts: Sequence[str], vectors: Vectors
     ) -> None:
@@ -246,17 +286,20 @@ class ChromaStore:
                 metadatas=metas[part],
             )
 
+    @guarded
     def set_article_paths(self, paths: Mapping[str, str]) -> None:
         """Metadata-only update when an unchanged article's folder moved."""
         ids = list(paths)
         for part in self._batches(len(ids)):
             self.docs.update(ids=ids[part], metadatas=[{"path": paths[i]} for i in ids[part]])
 
+    @guarded
     def delete_articles(self, doc_ids: Sequence[str]) -> None:
         doc_ids = list(doc_ids)
         for part in self._batches(len(doc_ids)):
             self.docs.delete(ids=doc_ids[part])
 
+    @guarded
     def article_text(self, doc_id: str) -> str | None:
         got = self.docs.get(ids=[doc_id], include=["documents"])
         return got["documents"][0] if got["ids"] else None
@@ -276,6 +319,7 @@ class ChromaStore:
             )
         )
 
+    @guarded
     def nearest(
         self, vector: Vectors, n: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
@@ -288,6 +332,28 @@ class ChromaStore:
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
 
+    @guarded
+    def committed_chunks(self, versions: Mapping[str, str]) -> list[ScoredChunk]:
+        """The chunks of these articles at these versions: what their records commit to
+        (an ingest under way may have stored chunks of a newer version already)."""
+        doc_ids = list(versions)
+        out = []
+        for lo in range(0, len(doc_ids), _DOCS_PER_GET):
+            got = self.chunks.get(
+                where={"doc_id": {"$in": doc_ids[lo : lo + _DOCS_PER_GET]}},
+                include=["documents", "metadatas"],
+            )
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                if meta.get("version") == versions.get(str(meta.get("doc_id"))):
+                    out.append(_scored(cid, doc, meta, {}))
+        return out
+
+    @guarded
+    def ping(self) -> int:
+        """The number of stored chunks; raises ``StoreError`` when the store is unreachable."""
+        return int(self.chunks.count())
+
+    @guarded
     def get_chunks(self, ids: Sequence[str]) -> list[ScoredChunk]:
         """The chunks with these ids that exist, in no particular order."""
         if not ids:
@@ -298,6 +364,7 @@ class ChromaStore:
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
+    @guarded
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[ScoredChunk]:
         """Nearest chunks with their texts and metadata, by cosine similarity."""
         got = self._search(vector, n, filters, ["documents", "metadatas", "distances"])
@@ -314,6 +381,7 @@ class ChromaStore:
             )
         ]
 
+    @guarded
     def all_chunks(self) -> list[ScoredChunk]:
         """Every chunk with its text and metadata (for the lexical index)."""
         out = []
@@ -324,6 +392,7 @@ class ChromaStore:
                 out.append(_scored(cid, doc, meta, {}))
         return out
 
+    @guarded
     def describe(self) -> dict[str, object]:
         return {
             "backend": self.backend,
