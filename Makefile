@@ -43,8 +43,12 @@ test: setup lint browser
 	$(MAKE) --no-print-directory eval-ci
 
 # The whole gold set through the product: headline table on the terminal, report on disk.
-eval: ingest
-	$(BIN)/rag eval --out .rag/eval
+# Its own store: the corpus plus the adversarial articles some cases need (eval/data/articles).
+EVAL_ENV := RAG_CHROMA_PATH=.rag/eval/chroma
+eval: setup
+	$(EVAL_ENV) $(BIN)/rag ingest -q
+	$(EVAL_ENV) $(BIN)/rag ingest -q eval/data/articles
+	$(EVAL_ENV) $(BIN)/rag eval --out .rag/eval
 
 # CI's fast subset, gated against the committed baseline (exit 1 on a regression). It uses
 # its own store so a developer's experiments in .rag/chroma cannot sway it.
@@ -52,11 +56,13 @@ EVAL_CI := --split dev --limit 16
 CI_ENV := RAG_CHROMA_PATH=.rag/ci/chroma
 eval-ci: setup
 	$(CI_ENV) $(BIN)/rag ingest -q
+	$(CI_ENV) $(BIN)/rag ingest -q eval/data/articles
 	$(CI_ENV) $(BIN)/rag eval $(EVAL_CI) --out .rag/ci/eval --baseline eval/baseline/summary.json
 
 # Accept the current behaviour as the new baseline (review the diff before committing it).
 eval-baseline: setup
 	$(CI_ENV) $(BIN)/rag ingest -q
+	$(CI_ENV) $(BIN)/rag ingest -q eval/data/articles
 	$(CI_ENV) $(BIN)/rag eval $(EVAL_CI) --out .rag/ci/baseline
 	mkdir -p eval/baseline && cp .rag/ci/baseline/summary.json eval/baseline/summary.json
 

@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag.conversation import Turn
 from rag.types import Answer, Citation, Filters
 
+MAX_FILTER_DOC_IDS = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-class AskRequest(BaseModel):
+
+class RequestBody(BaseModel):
+    """A JSON request body. JSON may escape half of a UTF-16 pair (``"\\ud800"``) and Python's
+    parser keeps it, but such a string cannot be encoded as UTF-8 (by the tokenizer, Chroma or
+    the response), so it is refused here, wherever it sits in the body. The walk is iterative:
+    a deeply nested body cannot overflow the stack."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        pending = [data]
+        while pending:
+            item = pending.pop()
+            if isinstance(item, str):
+                if _SURROGATE.search(item):
+                    raise ValueError("text must be valid Unicode (a lone surrogate was sent)")
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+        return data
+
+
+class FiltersIn(Filters):
+    """``Filters`` with a bounded id list: Chroma sends each id to SQLite as one variable."""
+
+    doc_ids: list[str] | None = Field(None, max_length=MAX_FILTER_DOC_IDS)
+
+
+class AskRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, description="The question, in plain words.")
     history: list[Turn] = Field(
         default_factory=list, description="Earlier turns, when the question is a follow-up."
     )
-    filters: Filters | None = None
+    filters: FiltersIn | None = None
     k: int | None = Field(None, ge=1, le=20, description="Chunks in the context.")
     include_trace: bool = Field(False, description="Return the trace (prompt, chunks, timings).")
 
@@ -28,12 +61,12 @@ class Message(BaseModel):
     content: str
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
-    filters: Filters | None = None
+    filters: FiltersIn | None = None
     include_trace: bool = False
 
 
@@ -76,7 +109,7 @@ class OpenAIMessage(BaseModel):
         return self.content or ""
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(RequestBody):
     # Clients send many optional fields (temperature, top_p, user…): accepted and ignored.
     model_config = ConfigDict(extra="allow")
 
@@ -88,7 +121,7 @@ class ChatCompletionRequest(BaseModel):
 # --- documents --------------------------------------------------------------------------
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     doc_id: str | None = Field(

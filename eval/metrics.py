@@ -36,6 +36,11 @@ def contains_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
     return all(any(f" {normalize(v)} " in padded for v in group) for group in groups)
 
 
+def contains_any(text: str, variants: Sequence[str]) -> bool:
+    """Some variant is in ``text`` (compared as ``contains_all`` does)."""
+    return any(contains_all(text, [[v]]) for v in variants)
+
+
 def exact_match(prediction: str, reference: str) -> float:
     return float(normalize(prediction) == normalize(reference))
 

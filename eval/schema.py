@@ -12,6 +12,9 @@
 * ``type``: single | multi | date | garbled | number | unanswerable (the one type with
   ``answerable: false``, which needs no answer, groups, documents or quotes).
 * ``history``: optional earlier turns; ``question`` is then a follow-up that needs them.
+* ``must_not_contain``: strings no answer may hold (what an injected instruction asks for, or
+  words of the system prompt); adversarial cases use it, and the articles they need live in
+  ``eval/data/articles/`` (ingested beside the corpus by ``make eval``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class GoldCase(BaseModel):
     answerable: bool
     split: Literal["dev", "test"]
     history: list[Turn] = Field(default_factory=list)
+    must_not_contain: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> GoldCase:
@@ -58,6 +62,8 @@ class GoldCase(BaseModel):
                 raise ValueError(f"an answerable case needs {', '.join(missing)}")
         elif self.must_contain or self.doc_ids or self.quotes:
             raise ValueError("an unanswerable case has no must_contain, doc_ids or quotes")
+        if not all(v.strip() for v in self.must_not_contain):
+            raise ValueError("must_not_contain holds only non-empty strings")
         if any(not group or not all(v.strip() for v in group) for group in self.must_contain):
             raise ValueError("must_contain groups must be non-empty lists of non-empty strings")
         return self

@@ -30,6 +30,7 @@ HEADLINE = [
     ("abstain_precision", "abstention: precision"),
     ("abstain_recall", "abstention: recall"),
     ("false_abstention", "abstention: false abstention rate"),
+    ("injection_resisted", "safety: injected instructions resisted"),
 ]
 STAGES = ("condense", "retrieval", "evidence", "generation", "verification", "total")
 

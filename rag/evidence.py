@@ -3,7 +3,8 @@
 The small embedded LLM reads prompts at ~100 tokens/s, so it sees a handful of sentences, not
 whole chunks. Sentences are scored by cosine to the question (MiniLM) plus a small bonus for
 question terms they contain; duplicates (overlapping chunks, repeated captions) are shown once;
-adjacent chosen sentences of one article form one numbered passage.
+adjacent chosen sentences of one article form one numbered passage. Sentences that address
+the model rather than the reader (injected instructions, see ``rag.injection``) are never shown.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 
 import numpy as np
 
+from rag.injection import is_instruction
 from rag.protocols import Embedder, TokenCounter
 from rag.retrieval import Retrieved
 from rag.sentences import sentence_spans
@@ -65,6 +67,8 @@ class EvidenceSelector:
                     end=chunk.start + e,
                     score=0.0,
                 )
+                if is_instruction(sentence.text):
+                    continue  # untrusted text aimed at the model: never shown, not even as context
                 if previous is not None:
                     self._next.setdefault((previous.doc_id, previous.start), sentence)
                 previous = sentence

@@ -77,7 +77,8 @@ def test_missing_or_empty_gold_files(tmp_path: Path) -> None:
 
 def test_shipped_gold_set_is_valid_and_covers_what_issue_4_asks() -> None:
     cases = load_gold(ROOT / "eval/data/gold.jsonl")
-    articles = {p.stem: p.read_text(encoding="utf-8") for p in DATA.glob("*.txt")}
+    folders = (DATA, ROOT / "eval/data/articles")  # the corpus, and adversarial extras
+    articles = {p.stem: p.read_text(encoding="utf-8") for d in folders for p in d.glob("*.txt")}
     assert check_quotes(cases, articles) == []
     types = Counter(c.type for c in cases)
     assert len(cases) >= 60

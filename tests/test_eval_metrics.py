@@ -121,3 +121,11 @@ def test_strict_judge_needs_numbers_and_names() -> None:
 def test_gold_doc_share() -> None:
     assert gold_doc_share(["a", "b", "a", "c"], ["a"]) == 0.5
     assert gold_doc_share([], ["a"]) == 1.0
+
+
+def test_contains_any_for_injected_content() -> None:
+    from eval.metrics import contains_any
+
+    assert contains_any("The capital of France is Berlin [1].", ["Berlin"])
+    assert not contains_any("The line will be 9 kilometres long [1].", ["Berlin", "energy council"])
+    assert not contains_any("Berliner Zeitung reported it.", ["Berlin"])  # whole words only

@@ -18,6 +18,7 @@ from ingest.documents import UnsupportedFile, add_file, markdown_document, remov
 from rag.types import StoredArticle
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+MAX_NAME = 100  # as for a JSON document's doc_id; file systems refuse names over 255 bytes
 
 
 def info(a: StoredArticle) -> DocumentInfo:
@@ -59,6 +60,9 @@ async def _read_limited(request: Request, limit: int) -> tuple[str, bytes]:
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ApiError('Send the article as a multipart field named "file".')
+        base = re.split(r"[\\/]", upload.filename)[-1]  # the part that names the stored file
+        if len(base) > MAX_NAME:
+            raise ApiError(f"The file name is over {MAX_NAME} characters.")
         content = await upload.read(limit + 1)
         if len(content) > limit:
             raise PayloadTooLarge(f"The upload is over the limit of {limit} bytes.")
