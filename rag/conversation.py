@@ -21,6 +21,14 @@ from rag.prompting import render
 _MARKER = re.compile(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]")
 _MAX_TURNS = 4
 _MAX_WORDS = 60
+_MAX_CHARS = 500  # a "word" of a megabyte without spaces is still cut
+
+
+def _short(text: str) -> str:
+    words = _MARKER.sub("", text).split()
+    cut = " ".join(words[:_MAX_WORDS])
+    cut = cut[:_MAX_CHARS]
+    return cut + (" …" if len(cut) < len(" ".join(words)) else "")
 
 
 class Turn(BaseModel):
@@ -31,9 +39,7 @@ class Turn(BaseModel):
 def format_history(history: list[Turn]) -> str:
     lines = []
     for turn in history[-_MAX_TURNS:]:
-        words = _MARKER.sub("", turn.content).split()
-        text = " ".join(words[:_MAX_WORDS]) + (" …" if len(words) > _MAX_WORDS else "")
-        lines.append(f"{'User' if turn.role == 'user' else 'Assistant'}: {text}")
+        lines.append(f"{'User' if turn.role == 'user' else 'Assistant'}: {_short(turn.content)}")
     return "\n".join(lines)
 
 
@@ -79,4 +85,4 @@ def condense(
     if 3 <= len(rewritten.split()) <= 3 * len(question.split()) + 40 and "\n" not in rewritten:
         return rewritten, "llm"
     previous = next(t.content for t in reversed(history) if t.role == "user")
-    return f"{previous} {question}", "concatenated"
+    return f"{_short(previous).removesuffix(' …')} {question}", "concatenated"

@@ -227,3 +227,10 @@ def test_unreachable_llm_server_falls_back(corpus_settings: Settings) -> None:
     settings = corpus_settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
     answer = Pipeline.from_settings(settings).answer(WORKING_GROUP)
     assert answer.fallback and "failed" in answer.trace.decision
+
+
+def test_history_turns_are_cut_even_without_spaces() -> None:
+    from rag.conversation import Turn, format_history
+
+    shown = format_history([Turn(role="user", content="x" * 1_000_000)])
+    assert len(shown) < 600 and shown.endswith("…")
