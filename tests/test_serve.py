@@ -31,6 +31,7 @@ def test_two_workers_share_one_chroma_server(
         "RAG_COLLECTION": f"serve-{uuid.uuid4().hex[:8]}",
         "RAG_CACHE_DIR": str(cache_dir),
         "RAG_API_KEYS": "secret-key",
+        "RAG_LEXICAL_REFRESH_S": "1",
     }
     ingest = subprocess.run(
         [str(VENV_BIN / "rag"), "ingest", "-q"], env=env, capture_output=True, text=True
@@ -67,6 +68,18 @@ def test_two_workers_share_one_chroma_server(
                 text = client.get(f"{base}/v1/documents/shared-note").json()["text"]
                 assert "Wrens nest in May." in text
         assert httpx.get(f"{base}/v1/documents", timeout=30).status_code == 401
+        # Both workers retrieve the new article: the one that ingested it at once, the other
+        # once its BM25 index has caught up (RAG_LEXICAL_REFRESH_S=1).
+        time.sleep(2.5)
+        for _ in range(6):
+            with httpx.Client(headers=auth, timeout=120) as client:
+                asked = client.post(
+                    f"{base}/v1/ask",
+                    json={"question": "When do wrens nest?", "include_trace": True},
+                )
+                assert asked.status_code == 200, asked.text
+                retrieved = [c["doc_id"] for c in asked.json()["trace"]["retrieved"]]
+                assert retrieved[0] == "shared-note", retrieved
     finally:
         proc.terminate()
         proc.wait(timeout=60)
