@@ -188,3 +188,65 @@ def test_ingest_racing_questions_sees_whole_articles(
             s["text"] for p in trace["passages"] if p["doc_id"] == "harbour" for s in p["sentences"]
         ]
         assert texts and len({v for t in texts for v in versions if v in t}) == 1
+
+
+class HangingLLM:
+    """An OpenAI-compatible server on 127.0.0.1 that hangs: after accepting the request
+    (``mode="silent"``), or after streaming two tokens (``mode="stalls"``)."""
+
+    def __init__(self, mode: str) -> None:
+        import socket
+
+        self.mode = mode
+        self.release = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            if self.mode == "stalls":
+                chunk = '{"choices": [{"delta": {"content": "France and"}}]}'
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                    b"transfer-encoding: chunked\r\n\r\n"
+                )
+                event = f"data: {chunk}\n\n".encode()
+                conn.sendall(f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            self.release.wait(60)  # hang until the test ends
+            conn.close()
+
+    def close(self) -> None:
+        self.release.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mode", ["silent", "stalls"])
+def test_llm_server_that_hangs_gives_flagged_quotes_in_time(
+    mode: str, tmp_path: Path, pipeline: Pipeline
+) -> None:
+    from rag.generation.openai import OpenAICompatibleGenerator
+    from tests.api_fixtures import with_generator
+
+    llm = HangingLLM(mode)
+    try:
+        generator = OpenAICompatibleGenerator(llm.url, "hanging-model")
+        served = with_generator(pipeline, generator, llm_timeout_s=2.0, data_dir=tmp_path)
+        with serve(create_app(served.settings, served)) as url:
+            t0 = time.monotonic()
+            r = httpx.post(f"{url}/v1/ask", json={"question": WORKING_GROUP}, timeout=60)
+            elapsed = time.monotonic() - t0
+    finally:
+        llm.close()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["fallback"] is True and not body["abstained"]
+    assert body["citations"] and "the most relevant passages say" in body["answer"]
+    assert elapsed < 2.0 + 3.0, elapsed  # the timeout, plus retrieval and evidence
