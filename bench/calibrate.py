@@ -3,8 +3,9 @@
 On the dev split of eval/data/gold.jsonl (no LLM needed):
 
 * retrieval by document: hit@1, hit@4 and MRR of the first gold document, for dense only,
-  BM25 only, RRF, RRF + date bonus (what ships), and RRF + date + a sentence-level re-scorer
-  (max MiniLM cosine of the question to a sentence of the chunk, fused as a third ranking);
+  BM25 only, RRF, the shipped ranking (convex combination, date bonus, proximity re-rank),
+  and RRF + date + a sentence-level re-scorer (max MiniLM cosine of the question to a
+  sentence of the chunk, fused as a third ranking);
 * the best evidence score of answerable vs unanswerable questions (for ``abstain_below``);
 * support scores of gold quotes for their reference answers vs the same answers against a
   wrong article's best sentence (for ``support_threshold``).
@@ -27,7 +28,6 @@ sys.path.insert(0, str(ROOT))
 from bench.report import update_section  # noqa: E402
 from ingest import ingest  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
-from rag.retrieval import RRF_K  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import ScoredChunk  # noqa: E402
 
@@ -52,6 +52,9 @@ def _metrics(rankings: list[tuple[list[str], set[str]]]) -> dict[str, float]:
         rr += 1.0 / (first + 1) if first is not None else 0.0
     n = max(1, len(rankings))
     return {"hit@1": hit1 / n, "hit@4": hit4 / n, "MRR": rr / n}
+
+
+RRF_K = 60  # Cormack et al. (2009); what the retriever fused with before the convex combination
 
 
 def _fuse(lists: list[list[ScoredChunk]], bonus: dict[str, float]) -> list[ScoredChunk]:
@@ -87,7 +90,8 @@ def main() -> None:
         pipe = Pipeline.from_settings(settings, generator=_NoLLM())  # type: ignore[arg-type]
         r = pipe.retriever
         systems: dict[str, list[tuple[list[str], set[str]]]] = {
-            k: [] for k in ("dense", "bm25", "rrf", "rrf+date (shipped)", "rrf+date+rescore")
+            k: []
+            for k in ("dense", "bm25", "rrf", "shipped: convex+date+proximity", "rrf+date+rescore")
         }
         best_answerable, best_unanswerable = [], []
         for row in rows:
@@ -114,7 +118,7 @@ def main() -> None:
             systems["dense"].append((_doc_ranks(dense), gold))
             systems["bm25"].append((_doc_ranks(bm25), gold))
             systems["rrf"].append((_doc_ranks(_fuse([dense, bm25], {})), gold))
-            systems["rrf+date (shipped)"].append((_doc_ranks(shipped.chunks), gold))
+            systems["shipped: convex+date+proximity"].append((_doc_ranks(shipped.chunks), gold))
             systems["rrf+date+rescore"].append(
                 (_doc_ranks(_fuse([dense, bm25, rescored], bonus)), gold)
             )

@@ -189,6 +189,12 @@ class LexicalIndex:
             out[chunk.doc_id] = (version, count + 1)
         return out
 
+    def df(self, term: str) -> int:
+        """Live chunks holding ``term`` (a stem, as ``tokenize`` makes them)."""
+        return sum(
+            int(p.df[i]) for p in self.parts if (i := p.segment.lookup.get(term)) is not None
+        )
+
     def updated(self, removed: Iterable[str], added: Sequence[ScoredChunk]) -> LexicalIndex:
         """A new index without the articles ``removed`` and with the chunks ``added``; only
         ``added`` is tokenized. This index is left as it was."""
@@ -207,7 +213,7 @@ class LexicalIndex:
         scores = [np.zeros(len(p.segment.chunks), dtype=np.float32) for p in self.parts]
         for token in tokens:  # a repeated query word counts again, as in bm25s
             local = [p.segment.lookup.get(token) for p in self.parts]
-            df = sum(int(p.df[i]) for p, i in zip(self.parts, local, strict=True) if i is not None)
+            df = self.df(token)
             if df == 0:
                 continue
             idf = math.log(1 + (self.n_live - df + 0.5) / (df + 0.5))

@@ -21,6 +21,7 @@ from rag.generation import Generator, generate_stream
 from rag.lexical_sync import ensure_lexical_index
 from rag.models.tokens import TiktokenCounter
 from rag.prompting import answer_messages, asks_time
+from rag.rerank import ProximityReranker
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.support import SupportChecker
@@ -85,7 +86,14 @@ class Pipeline:
         return cls(
             settings=settings,
             retriever=HybridRetriever(
-                embedder, store, lexical, candidates=settings.retrieval_candidates
+                embedder,
+                store,
+                lexical,
+                candidates=settings.retrieval_candidates,
+                bm25_weight=settings.fusion_bm25_weight,
+                reranker=ProximityReranker(settings.rerank_weight)
+                if settings.rerank_weight > 0
+                else None,
             ),
             evidence=EvidenceSelector(
                 embedder,

@@ -71,7 +71,18 @@ class Settings(BaseSettings):
     llm_context: int = Field(2048, ge=512)
 
     retrieval_k: int = Field(4, ge=1, le=50, description="Chunks kept after fusion.")
-    retrieval_candidates: int = Field(20, ge=1, description="Candidates from each retriever.")
+    retrieval_candidates: int = Field(50, ge=1, description="Candidates from each retriever.")
+    fusion_bm25_weight: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="BM25's share of the fused score; the dense leg has the rest (rag/retrieval).",
+    )
+    rerank_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Weight of the proximity re-rank over the fused score (rag/rerank); 0: off.",
+    )
     trace_ranking: int = Field(
         10, ge=0, le=100, description="Fused candidates kept in the trace (eval's nDCG@10)."
     )

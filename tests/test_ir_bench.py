@@ -64,7 +64,8 @@ def test_any_beir_collection_and_the_bm25_gate(tiny: Path, tmp_path: Path) -> No
     assert "2 judged queries" in ok.stdout
     assert "4 documents ingested" in ok.stdout
     section = report.read_text()
-    assert "<!-- bench:ir-tiny -->" in section and "| hybrid: RRF" in section
+    assert "<!-- bench:ir-tiny -->" in section
+    assert "| hybrid + proximity re-rank — the default |" in section
 
     drifted = run_ir(tiny, "--split", "dev", "--published-map", "0.5", "--check-bm25")
     assert drifted.returncode == 1

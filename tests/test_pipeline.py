@@ -56,7 +56,7 @@ def test_working_group_question_is_answered_with_exact_quote(pipeline: Pipeline)
     assert trace.prompt[0]["role"] == "system" and WORKING_GROUP in trace.prompt[1]["content"]
     assert {"retrieval", "evidence", "generation", "verification", "total"} <= set(trace.timings_ms)
     assert trace.tokens["prompt"] > trace.tokens["passages"] > 0
-    assert all("rrf" in c.scores and "fused" in c.scores for c in trace.retrieved)
+    assert all("combined" in c.scores and "fused" in c.scores for c in trace.retrieved)
     assert json.loads(answer.model_dump_json())["citations"][0].keys() == {
         "n",
         "doc_id",
