@@ -153,7 +153,8 @@ class FeedbackStore:
 
 def gold_draft(stored: StoredAnswer) -> dict[str, object]:
     """A 👎 answer as a gold case to review: what the bot said and cited, with ``must_contain``
-    left for the reviewer (an abstention becomes an ``unanswerable`` draft)."""
+    and ``must_not_contain`` left for the reviewer (an abstention becomes an ``unanswerable``
+    draft)."""
     docs = list(dict.fromkeys(c.doc_id for c in stored.citations))
     answerable = not stored.abstained
     return {
@@ -161,6 +162,7 @@ def gold_draft(stored: StoredAnswer) -> dict[str, object]:
         "question": stored.question,
         "answer": stored.answer if answerable else "",
         "must_contain": [],
+        "must_not_contain": [],
         "doc_ids": docs if answerable else [],
         "quotes": [c.quote for c in stored.citations] if answerable else [],
         "type": ("multi" if len(docs) > 1 else "single") if answerable else "unanswerable",
