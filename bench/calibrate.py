@@ -25,18 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import update_section  # noqa: E402
+from bench.report import NoLLM, update_section  # noqa: E402
 from ingest import ingest  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.types import ScoredChunk  # noqa: E402
-
-
-class _NoLLM:
-    name = "none"
-
-    def stream(self, *args: object, **kwargs: object) -> object:
-        raise RuntimeError("calibration does not generate")
 
 
 def _doc_ranks(chunks: list[ScoredChunk]) -> list[str]:
@@ -95,7 +88,7 @@ def main() -> None:
             _env_file=None,
         )  # type: ignore[call-arg]
         ingest(settings)
-        pipe = Pipeline.from_settings(settings, generator=_NoLLM())  # type: ignore[arg-type]
+        pipe = Pipeline.from_settings(settings, generator=NoLLM())
         r = pipe.retriever
         systems: dict[str, list[tuple[list[str], set[str]]]] = {
             k: []

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import cpu_name, update_section  # noqa: E402
+from bench.report import cpu_name, peak_rss_mb, update_section  # noqa: E402
 from ingest import make_chunker  # noqa: E402
 from ingest.sync import sync  # noqa: E402
 from rag.components import build_embedder, open_store  # noqa: E402
@@ -108,7 +107,7 @@ def main() -> None:
     raw_med, ingest_med = statistics.median(raw_s), statistics.median(ingest_s)
     raw_rate, ingest_rate = n / raw_med, n / ingest_med
     ratios = sorted(r / i for r, i in zip(raw_s, ingest_s, strict=True))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     ratio = ingest_rate / raw_rate
     body = f"""## Ingest throughput (`bench/ingest.py`)
 

@@ -30,7 +30,6 @@ import datetime as dt
 import gc
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import cpu_name, update_section  # noqa: E402
+from bench.report import cpu_name, peak_rss_mb, update_section  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from ingest import make_chunker  # noqa: E402
 from ingest.loaders import jsonl_doc_id  # noqa: E402
@@ -180,7 +179,7 @@ def main() -> int:
             lexical,
             candidates=args.chunk_depth,
             bm25_weight=settings.fusion_bm25_weight,
-            reranker=ProximityReranker(settings.rerank_weight, depth=args.chunk_depth),
+            reranker=ProximityReranker(settings.rerank_weight),
         )
         n_chunks = sum(len(ids) for ids in store.chunk_ids_by_doc().values())
 
@@ -253,7 +252,7 @@ def main() -> int:
         + ", ".join(f"{m} {g:+.1%}" for m, g in gain.items())
         + f" (target +10 %); per query AP better on {better}, worse on {worse}, "
         f"equal on {len(diffs) - better - worse}. Peak resident memory: "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB.",
+        f"{peak_rss_mb():.0f} MB.",
     ]
     body = "\n".join(lines) + "\n"
     if args.per_query:

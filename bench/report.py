@@ -1,9 +1,30 @@
-"""Shared by the benchmarks: machine description and BENCHMARKS.md section updates."""
+"""Shared by the benchmarks: machine description, memory, a pipeline without an LLM and
+BENCHMARKS.md section updates."""
 
 from __future__ import annotations
 
 import platform
+import resource
+from collections.abc import Iterator
 from pathlib import Path
+
+from rag.errors import GenerationError
+
+
+class NoLLM:
+    """The retrieval side only: a pipeline built with this loads no model and never answers."""
+
+    name = "none (retrieval only)"
+
+    def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
+    ) -> Iterator[str]:
+        raise GenerationError("this benchmark loads no LLM")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, MB (``ru_maxrss`` is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cpu_name() -> str:

@@ -56,7 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import update_section  # noqa: E402
+from bench.report import NoLLM, peak_rss_mb, update_section  # noqa: E402
 from bench.scale_report import RECALL_K, STAGES, body, reflow  # noqa: E402
 from bench.synth import RELATED_SHARE, article, write_articles  # noqa: E402
 from eval.metrics import evidence_rank, percentile  # noqa: E402
@@ -65,7 +65,6 @@ from ingest import ingest, make_chunker  # noqa: E402
 from ingest.cleaning import clean_text  # noqa: E402
 from ingest.sync import sync  # noqa: E402
 from rag.components import build_embedder, open_store  # noqa: E402
-from rag.errors import GenerationError  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
 from rag.lexical_sync import ensure_lexical_index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -130,10 +129,6 @@ def rss_now_mb() -> float:
     return 0.0
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def cpu_seconds() -> tuple[float, float]:
     """(busy CPU seconds of the whole machine, CPU seconds of this process) so far."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -146,17 +141,6 @@ def cpu_seconds() -> tuple[float, float]:
 # --- the children: a clean process per measurement --------------------------------------------
 
 
-class _NoLLM:
-    """The retrieval side only: the pipeline is built with this instead of a model."""
-
-    name = "none (retrieval only)"
-
-    def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
-    ) -> Iterator[str]:
-        raise GenerationError("the scale benchmark loads no LLM")
-
-
 def measure(config: dict[str, Any]) -> dict[str, Any]:
     """Latency per stage, evidence recall@5, store counts and the memory of this process."""
     from rag.evidence import EvidenceSelector
@@ -166,7 +150,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
 
     settings = make_settings(Path(config["data_dir"]), Path(config["chroma_path"]))
     t0 = time.perf_counter()
-    pipe = Pipeline.from_settings(settings, generator=_NoLLM())
+    pipe = Pipeline.from_settings(settings, generator=NoLLM())
     pipe.warm_up()
     r, k = pipe.retriever, settings.retrieval_k
     r.retrieve(config["cases"][0]["question"], k)  # Chroma loads its vector index on first use
@@ -192,7 +176,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     stage = r.reranker
 
     def cold_reranker() -> ProximityReranker:
-        return ProximityReranker(stage.weight, stage.depth)
+        return ProximityReranker(stage.weight)
 
     cases = config["cases"]
     questions = [c["question"] for c in cases]

@@ -189,11 +189,13 @@ class LexicalIndex:
             out[chunk.doc_id] = (version, count + 1)
         return out
 
-    def df(self, term: str) -> int:
-        """Live chunks holding ``term`` (a stem, as ``tokenize`` makes them)."""
-        return sum(
-            int(p.df[i]) for p in self.parts if (i := p.segment.lookup.get(term)) is not None
-        )
+    def idf(self, term: str) -> float:
+        """Lucene's BM25 IDF of ``term`` (a stem, as ``tokenize`` makes them) over the live
+        chunks; 0 for a term no live chunk holds."""
+        df = sum(int(p.df[i]) for p in self.parts if (i := p.segment.lookup.get(term)) is not None)
+        if df == 0:
+            return 0.0
+        return math.log(1 + (self.n_live - df + 0.5) / (df + 0.5))
 
     def updated(self, removed: Iterable[str], added: Sequence[ScoredChunk]) -> LexicalIndex:
         """A new index without the articles ``removed`` and with the chunks ``added``; only
@@ -213,10 +215,9 @@ class LexicalIndex:
         scores = [np.zeros(len(p.segment.chunks), dtype=np.float32) for p in self.parts]
         for token in tokens:  # a repeated query word counts again, as in bm25s
             local = [p.segment.lookup.get(token) for p in self.parts]
-            df = self.df(token)
-            if df == 0:
+            idf = self.idf(token)
+            if idf == 0:  # no live chunk holds it (a held term's IDF is always > 0)
                 continue
-            idf = math.log(1 + (self.n_live - df + 0.5) / (df + 0.5))
             for p, i, acc in zip(self.parts, local, scores, strict=True):
                 if i is None:
                     continue

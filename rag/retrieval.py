@@ -6,8 +6,8 @@ there. This replaced reciprocal rank fusion: RRF sees ranks only, so a chunk BM2
 by far but MiniLM misses (1/61) lost to chunks both legs rank in the middle (1/64 + 1/65),
 which among thousands of same-topic articles pushed real answers out of the top 5; the
 convex combination keeps BM25's margin (Bruch et al. 2023 found it beats RRF in and out of
-domain). Measured in BENCHMARKS.md: CACM MAP 0.370 -> 0.380, evidence recall@5 with 5k
-chunks of same-topic distractors 0.64 -> 1.00.
+domain). Measured (BENCHMARKS.md, DESIGN.md): CACM MAP 0.370 -> 0.384, dev evidence
+recall@5 among 5k chunks of same-topic distractors 0.64 -> 0.96 (1.00 with the re-rank).
 
 Then: a bonus for articles published on a date the question names, the second stage (a
 ``Reranker``, by default ``rerank.ProximityReranker``), removal of near-duplicate chunks
