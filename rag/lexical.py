@@ -28,8 +28,9 @@ MAX_SEGMENTS = 8  # past this, the small segments are merged into one
 MAX_DEAD = 0.25  # past this share of deleted rows, everything is merged
 
 
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """bm25s's tokenizer: lower case, English stop words removed, Snowball stems."""
+def tokenize(texts: Sequence[str], stopwords: str = "lucene") -> list[list[str]]:
+    """bm25s's tokenizer: lower case, English stop words removed, Snowball stems. Stop words:
+    "lucene" (33, bm25s's "en") or "nltk" (179, bm25s's "en_plus"; see ``BM25Params``)."""
     import bm25s
     import Stemmer
 
@@ -37,7 +38,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         return []
     out = bm25s.tokenize(
         list(texts),
-        stopwords="en",
+        stopwords="en_plus" if stopwords == "nltk" else "en",
         stemmer=Stemmer.Stemmer("english"),
         return_ids=False,
         show_progress=False,
@@ -189,6 +190,12 @@ class LexicalIndex:
             out[chunk.doc_id] = (version, count + 1)
         return out
 
+    def query_terms(self, query: str) -> list[str]:
+        """The query's stems as search and the re-rank weigh them (``BM25Params``); a query
+        of function words alone ("Who was there?") keeps them rather than match nothing."""
+        terms = tokenize([query], self.params.query_stopwords)[0]
+        return terms or tokenize([query])[0]
+
     def idf(self, term: str) -> float:
         """Lucene's BM25 IDF of ``term`` (a stem, as ``tokenize`` makes them) over the live
         chunks; 0 for a term no live chunk holds."""
@@ -211,7 +218,7 @@ class LexicalIndex:
         if not self.n_live or n <= 0:
             return []
         k1, b = self.params.k1, self.params.b
-        tokens = tokenize([query])[0]
+        tokens = self.query_terms(query)
         scores = [np.zeros(len(p.segment.chunks), dtype=np.float32) for p in self.parts]
         for token in tokens:  # a repeated query word counts again, as in bm25s
             local = [p.segment.lookup.get(token) for p in self.parts]

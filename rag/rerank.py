@@ -60,7 +60,7 @@ class ProximityReranker:
     def rerank(
         self, question: str, ranked: list[ScoredChunk], lexical: LexicalIndex
     ) -> list[ScoredChunk]:
-        terms = set(tokenize([question])[0])
+        terms = set(lexical.query_terms(question))
         weights = {t: lexical.idf(t) for t in terms}
         total = sum(weights.values())
         for chunk, windows in zip(ranked, self.windows(ranked), strict=True):

@@ -28,6 +28,9 @@ from rag.store.chroma import ChromaStore
 from rag.types import Filters, ScoredChunk
 
 DATE_BONUS = 0.25  # a quarter of the best possible fused score: the date sways, never rules
+# A report is often dated the day after the day it names ("talks on Sunday, 30 November" in an
+# article of 1 December), and time zones shift a day; wider windows reward more distractors.
+DATE_SLACK_DAYS = 1
 
 _MONTHS = {
     name: i
@@ -72,11 +75,20 @@ class DateHint:
     year: int | None = None
 
     def matches(self, day: dt.date | None) -> bool:
-        if day is None or day.month != self.month:
+        """A named month holds ``day``, or a named day lies within ``DATE_SLACK_DAYS`` of it
+        (in the nearest year when the question names none)."""
+        if day is None:
             return False
-        return (self.day is None or day.day == self.day) and (
-            self.year is None or day.year == self.year
-        )
+        if self.day is None:
+            return day.month == self.month and self.year in (None, day.year)
+        for year in (self.year,) if self.year else (day.year - 1, day.year, day.year + 1):
+            try:
+                named = dt.date(year, self.month, self.day)
+            except ValueError:  # 30 February, or 29 February outside a leap year
+                continue
+            if abs((day - named).days) <= DATE_SLACK_DAYS:
+                return True
+        return False
 
 
 def date_hints(question: str) -> list[DateHint]:

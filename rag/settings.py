@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     )
     bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
+    bm25_query_stopwords: Literal["lucene", "nltk"] = Field(
+        "nltk",
+        description="Words a question loses before BM25 and the re-rank: Lucene's 33 (as the "
+        "index), or NLTK's 179 function words (who, which, did...).",
+    )
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
     evidence_sentences: int = Field(5, ge=1)
     support_threshold: float = Field(0.5, description="Support score a citation must reach.")
@@ -143,7 +148,7 @@ class Settings(BaseSettings):
 
     @property
     def bm25(self) -> BM25Params:
-        return BM25Params(k1=self.bm25_k1, b=self.bm25_b)
+        return BM25Params(k1=self.bm25_k1, b=self.bm25_b, query_stopwords=self.bm25_query_stopwords)
 
     @property
     def docs_collection(self) -> str:

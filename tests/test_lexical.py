@@ -12,7 +12,7 @@ from rag.lexical import LexicalIndex
 from rag.lexical_sync import ensure_lexical_index, load, save
 from rag.retrieval import DateHint, date_hints, near_duplicate
 from rag.settings import Settings
-from rag.types import Filters, ScoredChunk
+from rag.types import BM25Params, Filters, ScoredChunk
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +84,32 @@ def test_filters_and_no_match() -> None:
     assert index.search("completely unrelated words", 5) == []
 
 
+def test_question_words_do_not_outweigh_the_content_words() -> None:
+    def chunk(doc: str, text: str) -> ScoredChunk:
+        return ScoredChunk(
+            chunk_id=f"{doc}::v::0",
+            doc_id=doc,
+            title="",
+            published=None,
+            text=text,
+            start=0,
+            end=len(text),
+        )
+
+    # "which" and "did" are rare here, so under Lucene's short stop list they score highest
+    chunks = [chunk("rare", "Which one did it, nobody knows.")]
+    chunks += [chunk(f"talks{i}", f"Delegations met for talks number {i}.") for i in range(6)]
+    chunks += [chunk("answer", "The talks began in the city of Miami, the delegations said.")]
+    question = "Which city did the delegations begin talks in?"
+    lucene = LexicalIndex.build(chunks, BM25Params(query_stopwords="lucene"))
+    nltk = LexicalIndex.build(chunks)
+    assert lucene.query_terms(question) == ["which", "citi", "did", "deleg", "begin", "talk"]
+    assert nltk.query_terms(question) == ["citi", "deleg", "begin", "talk"]
+    assert lucene.search(question, 1)[0].doc_id == "rare"
+    assert nltk.search(question, 1)[0].doc_id == "answer"
+    assert nltk.query_terms("Who did it?") == ["who", "did"]  # nothing else: keep them
+
+
 def test_date_hints() -> None:
     assert date_hints("What was announced on 25 November?") == [DateHint(11, 25)]
     assert date_hints("What happened on November 25, 2025?") == [DateHint(11, 25, 2025)]
@@ -91,6 +117,16 @@ def test_date_hints() -> None:
     assert date_hints("Who met on 2025-12-01?") == [DateHint(12, 1, 2025)]
     assert date_hints("Who leads the group?") == []
     assert DateHint(9).matches(dt.date(2025, 9, 4)) and not DateHint(9).matches(None)
+
+
+def test_a_named_day_matches_the_day_either_side() -> None:
+    sunday = DateHint(11, 30)  # "around 30 November", reported on 1 December
+    assert sunday.matches(dt.date(2025, 12, 1)) and sunday.matches(dt.date(2024, 11, 29))
+    assert not sunday.matches(dt.date(2025, 12, 2)) and not sunday.matches(dt.date(2025, 11, 28))
+    assert DateHint(12, 31).matches(dt.date(2026, 1, 1))  # across the new year
+    assert not DateHint(12, 31, 2024).matches(dt.date(2026, 1, 1))  # a named year holds
+    assert not DateHint(2, 30).matches(dt.date(2025, 3, 1))  # no such day: no match
+    assert not DateHint(9, 4, 2025).matches(None)
 
 
 def test_near_duplicates() -> None:
