@@ -9,9 +9,10 @@ convex combination keeps BM25's margin (Bruch et al. 2023 found it beats RRF in 
 domain). Measured (BENCHMARKS.md, DESIGN.md): CACM MAP 0.370 -> 0.384, dev evidence
 recall@5 among 5k chunks of same-topic distractors 0.64 -> 0.96 (1.00 with the re-rank).
 
-Then: a bonus for articles published on a date the question names, the second stage (a
-``Reranker``, by default ``rerank.ProximityReranker``), removal of near-duplicate chunks
-(overlapping spans of one article, or the same text in two articles), and the top k.
+Then: a bonus for articles published within a day of a day the question names (or in a month
+it names), the second stage (a ``Reranker``, by default ``rerank.ProximityReranker``), removal
+of near-duplicate chunks (overlapping spans of one article, or the same text in two articles),
+and the top k.
 Every chunk keeps each stage's score and rank in ``scores`` for the trace.
 """
 

@@ -17,7 +17,7 @@ class BM25Params(BaseModel):
     are full of them, and where a corpus rarely holds one its IDF outweighs the content words
     (in the 100k-chunk synthetic news "do" weighed 10.0 against "starmer" 2.7). Only the query
     changes, so the saved index serves both. Measured: CACM BM25 MAP 0.3203 -> 0.3320; dev
-    recall@5 among 100k chunks 0.89 -> 0.93 (BENCHMARKS.md)."""
+    recall@5 among 100k chunks 0.89 -> 0.93 (DESIGN.md)."""
 
     model_config = ConfigDict(frozen=True)
 
