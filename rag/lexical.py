@@ -12,6 +12,7 @@ article's old chunks or its new ones, never a mix.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import uuid
@@ -21,16 +22,29 @@ from typing import Any
 
 import numpy as np
 
-from rag.types import BM25Params, Filters, ScoredChunk
+from rag.types import BM25Params, Filters, ScoredChunk, StopList
 
 DEFAULT_BM25 = BM25Params()  # frozen: safe to share as a default
 MAX_SEGMENTS = 8  # past this, the small segments are merged into one
 MAX_DEAD = 0.25  # past this share of deleted rows, everything is merged
 
 
-def tokenize(texts: Sequence[str], stopwords: str = "lucene") -> list[list[str]]:
+# Contraction fragments in NLTK's list that are also words a question may hinge on
+# ("Who won?", "Don Bacon", "Jack Ma"): kept.
+_NOT_STOPWORDS = frozenset({"won", "don", "ma"})
+
+
+@functools.cache
+def _nltk_stopwords() -> tuple[str, ...]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return tuple(w for w in STOPWORDS_EN_PLUS if w not in _NOT_STOPWORDS)
+
+
+def tokenize(texts: Sequence[str], stopwords: StopList = "lucene") -> list[list[str]]:
     """bm25s's tokenizer: lower case, English stop words removed, Snowball stems. Stop words:
-    "lucene" (33, bm25s's "en") or "nltk" (179, bm25s's "en_plus"; see ``BM25Params``)."""
+    "lucene" (33, bm25s's "en": documents and queries) or "nltk" (bm25s's "en_plus", 176
+    of its 179 words: queries only; see ``BM25Params``)."""
     import bm25s
     import Stemmer
 
@@ -38,7 +52,7 @@ def tokenize(texts: Sequence[str], stopwords: str = "lucene") -> list[list[str]]
         return []
     out = bm25s.tokenize(
         list(texts),
-        stopwords="en_plus" if stopwords == "nltk" else "en",
+        stopwords=list(_nltk_stopwords()) if stopwords == "nltk" else "en",
         stemmer=Stemmer.Stemmer("english"),
         return_ids=False,
         show_progress=False,

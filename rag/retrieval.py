@@ -82,7 +82,8 @@ class DateHint:
             return False
         if self.day is None:
             return day.month == self.month and self.year in (None, day.year)
-        for year in (self.year,) if self.year else (day.year - 1, day.year, day.year + 1):
+        years = (day.year - 1, day.year, day.year + 1) if self.year is None else (self.year,)
+        for year in years:
             try:
                 named = dt.date(year, self.month, self.day)
             except ValueError:  # 30 February, or 29 February outside a leap year

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from rag.types import BM25Params
+from rag.types import BM25Params, StopList
 
 
 class Settings(BaseSettings):
@@ -94,10 +94,10 @@ class Settings(BaseSettings):
     )
     bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation.")
     bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
-    bm25_query_stopwords: Literal["lucene", "nltk"] = Field(
+    bm25_query_stopwords: StopList = Field(
         "nltk",
         description="Words a question loses before BM25 and the re-rank: Lucene's 33 (as the "
-        "index), or NLTK's 179 function words (who, which, did...).",
+        "index), or NLTK's function words too (who, which, did...).",
     )
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
     evidence_sentences: int = Field(5, ge=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
 from ingest import ingest
 from rag.components import build_embedder, open_store
@@ -108,6 +109,17 @@ def test_question_words_do_not_outweigh_the_content_words() -> None:
     assert lucene.search(question, 1)[0].doc_id == "rare"
     assert nltk.search(question, 1)[0].doc_id == "answer"
     assert nltk.query_terms("Who did it?") == ["who", "did"]  # nothing else: keep them
+    # contraction fragments NLTK lists that are words too
+    assert nltk.query_terms("Who won, Don or Jack Ma?") == ["won", "don", "jack", "ma"]
+
+
+def test_the_query_stop_list_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).bm25.query_stopwords == "nltk"  # type: ignore[call-arg]
+    monkeypatch.setenv("RAG_BM25_QUERY_STOPWORDS", "lucene")
+    assert Settings(_env_file=None).bm25.query_stopwords == "lucene"  # type: ignore[call-arg]
+    monkeypatch.setenv("RAG_BM25_QUERY_STOPWORDS", "english")
+    with pytest.raises(ValidationError, match="bm25_query_stopwords"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
 
 
 def test_date_hints() -> None:
@@ -127,6 +139,13 @@ def test_a_named_day_matches_the_day_either_side() -> None:
     assert not DateHint(12, 31, 2024).matches(dt.date(2026, 1, 1))  # a named year holds
     assert not DateHint(2, 30).matches(dt.date(2025, 3, 1))  # no such day: no match
     assert not DateHint(9, 4, 2025).matches(None)
+    leap = DateHint(2, 29)
+    assert leap.matches(dt.date(2024, 2, 28)) and leap.matches(dt.date(2024, 3, 1))
+    assert not leap.matches(dt.date(2025, 3, 1))  # no 29 February in 2025 to be near
+    assert DateHint(1, 1).matches(dt.date(2025, 12, 31))  # back across the new year
+    month = DateHint(9, None, 2025)  # a month gets no slack, and its year holds
+    assert month.matches(dt.date(2025, 9, 30)) and not month.matches(dt.date(2025, 10, 1))
+    assert not month.matches(dt.date(2024, 9, 4))
 
 
 def test_near_duplicates() -> None:

@@ -8,7 +8,7 @@ import threading
 from rag.lexical import LexicalIndex, tokenize
 from rag.rerank import ProximityReranker
 from rag.retrieval import _scaled
-from rag.types import ScoredChunk
+from rag.types import BM25Params, ScoredChunk
 
 
 def chunk(cid: str, text: str, fused: float = 0.0, **scores: float) -> ScoredChunk:
@@ -53,6 +53,18 @@ def test_the_passage_holding_the_question_together_overtakes_a_scattered_one() -
     assert 0 < scattered["proximity"] < 1
     assert answer["final"] == answer["fused"] + 0.5 * answer["proximity"]
     assert out[2].scores["proximity"] == 0.0
+
+
+def test_the_question_words_are_weighed_as_the_index_params_say() -> None:
+    # "were" (in the scattered chunk) and "more" (in the filler) are NLTK stop words only
+    shares = {}
+    for stop in ("lucene", "nltk"):
+        index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], BM25Params(query_stopwords=stop))
+        out = ProximityReranker().rerank(
+            "Were more harbours closed in Brest?", [ANSWER.model_copy(deep=True)], index
+        )
+        shares[stop] = out[0].scores["proximity"]
+    assert shares["nltk"] == 1.0 and shares["lucene"] < 0.7
 
 
 def test_weight_zero_keeps_the_fused_order_and_idf_weighs_rare_terms() -> None:
