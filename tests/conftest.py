@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import pytest
 
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.settings import Settings
+from rag.types import ScoredChunk
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -24,6 +26,28 @@ VENV_BIN = Path(sys.executable).parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def scored_chunk(
+    doc_id: str,
+    text: str,
+    *,
+    index: int = 0,
+    version: str = "v",
+    published: dt.date | None = None,
+    **scores: float,
+) -> ScoredChunk:
+    """A chunk made by hand for the ranking unit tests: the whole of ``text``, no title."""
+    return ScoredChunk(
+        chunk_id=f"{doc_id}::{version}::{index:04d}",
+        doc_id=doc_id,
+        title="",
+        published=published,
+        text=text,
+        start=0,
+        end=len(text),
+        scores=scores,
+    )
 
 
 @pytest.fixture(scope="session")

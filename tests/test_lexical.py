@@ -14,6 +14,7 @@ from rag.lexical_sync import ensure_lexical_index, load, save
 from rag.retrieval import DateHint, date_hints, near_duplicate
 from rag.settings import Settings
 from rag.types import BM25Params, Filters, ScoredChunk
+from tests.conftest import scored_chunk
 
 pytestmark = pytest.mark.slow
 
@@ -58,22 +59,13 @@ def test_stale_index_is_rebuilt_not_used(settings: Settings) -> None:
 
 
 def test_filters_and_no_match() -> None:
-    def chunk(i: int, doc: str, day: dt.date | None, text: str) -> ScoredChunk:
-        return ScoredChunk(
-            chunk_id=f"{doc}::v::{i}",
-            doc_id=doc,
-            title="",
-            published=day,
-            text=text,
-            start=0,
-            end=len(text),
-        )
-
     index = LexicalIndex.build(
         [
-            chunk(0, "a", dt.date(2025, 9, 4), "troops pledged for reassurance force"),
-            chunk(1, "b", None, "troops pledged by 26 states"),
-            chunk(2, "c", dt.date(2025, 12, 1), "talks in Miami on territory"),
+            scored_chunk(
+                "a", "troops pledged for reassurance force", published=dt.date(2025, 9, 4)
+            ),
+            scored_chunk("b", "troops pledged by 26 states"),
+            scored_chunk("c", "talks in Miami on territory", published=dt.date(2025, 12, 1)),
         ]
     )
     assert {c.doc_id for c in index.search("troops pledged", 5)} == {"a", "b"}
@@ -86,21 +78,14 @@ def test_filters_and_no_match() -> None:
 
 
 def test_question_words_do_not_outweigh_the_content_words() -> None:
-    def chunk(doc: str, text: str) -> ScoredChunk:
-        return ScoredChunk(
-            chunk_id=f"{doc}::v::0",
-            doc_id=doc,
-            title="",
-            published=None,
-            text=text,
-            start=0,
-            end=len(text),
-        )
-
     # "which" and "did" are rare here, so under Lucene's short stop list they score highest
-    chunks = [chunk("rare", "Which one did it, nobody knows.")]
-    chunks += [chunk(f"talks{i}", f"Delegations met for talks number {i}.") for i in range(6)]
-    chunks += [chunk("answer", "The talks began in the city of Miami, the delegations said.")]
+    chunks = [scored_chunk("rare", "Which one did it, nobody knows.")]
+    chunks += [
+        scored_chunk(f"talks{i}", f"Delegations met for talks number {i}.") for i in range(6)
+    ]
+    chunks += [
+        scored_chunk("answer", "The talks began in the city of Miami, the delegations said.")
+    ]
     question = "Which city did the delegations begin talks in?"
     lucene = LexicalIndex.build(chunks, BM25Params(query_stopwords="lucene"))
     nltk = LexicalIndex.build(chunks)

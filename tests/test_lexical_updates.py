@@ -10,6 +10,7 @@ import pytest
 from rag.lexical import MAX_SEGMENTS, LexicalIndex
 from rag.lexical_sync import catch_up, load, save
 from rag.types import BM25Params, ScoredChunk, StoredArticle
+from tests.conftest import scored_chunk
 
 WORDS = (
     "troops ceasefire coalition guarantees Macron Kyiv talks summit drones border envoy "
@@ -20,14 +21,8 @@ WORDS = (
 def article(doc: str, version: str, n: int, seed: int) -> list[ScoredChunk]:
     rng = random.Random(seed)
     return [
-        ScoredChunk(
-            chunk_id=f"{doc}::{version}::{i:04d}",
-            doc_id=doc,
-            title="",
-            published=None,
-            text=" ".join(rng.choices(WORDS, k=rng.randint(5, 40))),
-            start=0,
-            end=1,
+        scored_chunk(
+            doc, " ".join(rng.choices(WORDS, k=rng.randint(5, 40))), index=i, version=version
         )
         for i in range(n)
     ]

@@ -8,26 +8,14 @@ import threading
 from rag.lexical import LexicalIndex, tokenize
 from rag.rerank import ProximityReranker
 from rag.retrieval import _scaled
-from rag.types import BM25Params, ScoredChunk
-
-
-def chunk(cid: str, text: str, fused: float = 0.0, **scores: float) -> ScoredChunk:
-    return ScoredChunk(
-        chunk_id=f"{cid}::v1::0000",
-        doc_id=cid,
-        title="",
-        published=None,
-        text=text,
-        start=0,
-        end=len(text),
-        scores={"fused": fused, **scores},
-    )
-
+from rag.types import BM25Params
+from tests.conftest import scored_chunk as chunk
 
 ANSWER = chunk(
     "answer",
     "The storm reached the coast on Monday. Officials said the harbour in Brest was closed. "
     "Ferries stayed in port.",
+    fused=0.0,
 )
 SCATTERED = chunk(
     "scattered",
@@ -36,7 +24,8 @@ SCATTERED = chunk(
     fused=0.1,  # fusion put it first
 )
 FILLER = [
-    chunk(f"f{i}", f"Markets rose in week {i}. Analysts expected more gains.") for i in range(8)
+    chunk(f"f{i}", f"Markets rose in week {i}. Analysts expected more gains.", fused=0.0)
+    for i in range(8)
 ]
 
 
