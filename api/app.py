@@ -1,58 +1,28 @@
 """The HTTP service: ``create_app()`` builds it; ``uvicorn --factory api.app:create_app``
-or ``rag serve`` runs it. A thin adapter: every answer comes from ``rag.pipeline``."""
+or ``rag serve`` runs it. A thin adapter: every answer and every change to the corpus goes
+through ``service.core.Service``."""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
-from api.errors import NotReady, Unauthorized
+from api import errors, slack
+from api.deps import client_key
+from api.routes import answers, documents, openai_compat, ops, verify
 from api.services import Services
-from rag.components import load_settings
-from rag.errors import RagError
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+from rag.errors import ConfigError, RagError
+from service.core import Service
+from service.settings import Settings, load_settings
 
 log = logging.getLogger("api")
-
-
-def services(request: Request) -> Services:
-    found: Services | None = getattr(request.app.state, "services", None)
-    if found is None:
-        raise NotReady("The service is starting: models are loading.", retry_after=5)
-    return found
-
-
-ServicesDep = Annotated[Services, Depends(services)]
-
-
-def client_key(request: Request, svc: ServicesDep) -> str:
-    """The caller's identity for rate limits; with API keys set, the key must be valid.
-    Every configured key is compared in constant time, with no early exit."""
-    keys = svc.settings.keys
-    if not keys:
-        return f"ip:{request.client.host if request.client else 'unknown'}"
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    matched = None
-    for key in keys:
-        if hmac.compare_digest(given.encode(), key.encode()) and scheme.lower() == "bearer":
-            matched = key
-    if matched is None:
-        raise Unauthorized("A valid API key is needed: send `Authorization: Bearer <key>`.")
-    return "key:" + hmac.new(b"rate", matched.encode(), "sha256").hexdigest()[:16]
-
-
-ClientKey = Annotated[str, Depends(client_key)]
 
 
 class _Observe:
@@ -94,21 +64,39 @@ async def _keep_lexical_fresh(svc: Services, every: float) -> None:
     while True:
         await asyncio.sleep(every)
         try:
-            await run_in_threadpool(svc.refresh_lexical)
+            await run_in_threadpool(svc.service.refresh)
         except RagError as exc:
             log.warning("BM25 refresh skipped: %s", exc)
 
 
-def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
-    """Settings are read from the environment when not given; a pipeline may be injected
-    (tests use one with a fake generator); models load in the lifespan, never at import."""
-
-    conf = settings or load_settings()
+def create_app(settings: Settings | None = None, service: Service | None = None) -> FastAPI:
+    """A service may be injected (tests use one with a fake generator), and then its settings
+    are the app's; else settings are given or read from the environment, and the service is
+    built from them in the lifespan. Models load in the lifespan, never at import."""
+    if service is not None and settings is not None and settings is not service.settings:
+        raise ConfigError("create_app: pass the service, or settings, not both.")
+    conf = service.settings if service is not None else (settings or load_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        svc = Services.build(conf, pipeline)
-        svc.warm_up()
+        # The embedded model runs in a supervised child process (`rag serve` starts one for
+        # all its workers and passes its URL in the settings; an app run another way starts
+        # its own), so a crash in native code costs one answer, not the service.
+        supervisor = None
+        served = conf
+        if service is None:
+            from modelserver.launch import served_settings, start_model_process
+
+            supervisor = await run_in_threadpool(start_model_process, conf)
+            if supervisor is not None:
+                served = served_settings(conf, supervisor)
+        try:
+            svc = Services.build(served, service)
+            svc.warm_up()
+        except BaseException:
+            if supervisor is not None:
+                supervisor.stop()
+            raise
         if not conf.keys:
             log.warning("No RAG_API_KEYS set: the service must only listen on 127.0.0.1.")
         app.state.services = svc
@@ -120,6 +108,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         if app.state.slack is not None:
             app.state.slack.close()
         app.state.services = None
+        if supervisor is not None:
+            supervisor.stop()
 
     app = FastAPI(
         title="rag-news",
@@ -130,13 +120,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     errors.install(app)
     app.add_middleware(_Observe)
 
-    from api.routes import answers, documents, openai_compat, ops
-
     app.include_router(ops.router)
     app.include_router(answers.router, dependencies=[Depends(client_key)])
+    app.include_router(verify.router, dependencies=[Depends(client_key)])
     app.include_router(openai_compat.router, dependencies=[Depends(client_key)])
     app.include_router(documents.router, dependencies=[Depends(client_key)])
-    from api import slack
-
     app.state.slack = slack.mount(app, conf)  # /slack/events, when token and secret are set
     return app

@@ -18,9 +18,12 @@ from rag.errors import (
     EmbeddingMismatchError,
     GenerationError,
     IngestError,
+    InvalidRequestError,
     ModelUnavailableError,
+    NotFoundError,
     RagError,
     StoreError,
+    UnsupportedFileError,
 )
 
 log = logging.getLogger("api")
@@ -38,10 +41,6 @@ class ApiError(Exception):
 
 class Unauthorized(ApiError):
     status, code = 401, "unauthorized"
-
-
-class NotFound(ApiError):
-    status, code = 404, "not_found"
 
 
 class PayloadTooLarge(ApiError):
@@ -70,7 +69,10 @@ LIBRARY: list[tuple[type[RagError], int, str]] = [
     (StoreError, 503, "store_unavailable"),
     (ModelUnavailableError, 503, "model_unavailable"),
     (GenerationError, 503, "generation_failed"),
+    (UnsupportedFileError, 415, "unsupported_media_type"),
     (IngestError, 422, "ingest_rejected"),
+    (NotFoundError, 404, "not_found"),
+    (InvalidRequestError, 422, "invalid_request"),
     (ConfigError, 500, "misconfigured"),
     (RagError, 500, "internal_error"),
 ]

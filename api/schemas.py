@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rag.conversation import Turn
 from rag.types import Answer, Citation, Filters
+from rag.verification.types import Label, Verdict
 
 MAX_FILTER_DOC_IDS = 1000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -93,6 +94,56 @@ class AnswerResponse(BaseModel):
             standalone_question=answer.trace.standalone_question,
             timings_ms=answer.trace.timings_ms,
             trace=answer.trace.model_dump(mode="json") if include_trace else None,
+        )
+
+
+# --- verifying a statement --------------------------------------------------------------
+
+
+class VerifyRequest(RequestBody):
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str = Field(min_length=1, description="The statement to check against the articles.")
+    doc_ids: list[str] | None = Field(
+        None,
+        max_length=MAX_FILTER_DOC_IDS,
+        description="Only these articles (an unknown id is a 404); default: all of them.",
+    )
+    include_trace: bool = Field(
+        False, description="Return the trace (the decision, chunks retrieved, timings)."
+    )
+
+
+class VerifyCitation(BaseModel):
+    """The passage that decides: ``quote`` is exactly ``article.text[start:end]``."""
+
+    doc_id: str
+    title: str
+    published: dt.date | None
+    quote: str
+    start: int
+    end: int
+
+
+class VerifyResponse(BaseModel):
+    verdict: Label = Field(
+        description="supported: a passage states it; contradicted: a passage says otherwise; "
+        "not_found: no passage decides."
+    )
+    citations: list[VerifyCitation] = Field(
+        description="The deciding passage (none for not_found)."
+    )
+    trace: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, verdict: Verdict, include_trace: bool) -> VerifyResponse:
+        return cls(
+            verdict=verdict.verdict,
+            citations=[
+                VerifyCitation(**c.model_dump(include=set(VerifyCitation.model_fields)))
+                for c in verdict.citations
+            ],
+            trace=verdict.trace if include_trace else None,
         )
 
 

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import NoLLM, update_section  # noqa: E402
-from ingest import ingest  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
 from rag.types import ScoredChunk  # noqa: E402
+from service.core import Service  # noqa: E402
+from service.root import Parts  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 
 def _doc_ranks(chunks: list[ScoredChunk]) -> list[str]:
@@ -87,9 +87,9 @@ def main() -> None:
             cache_dir=ROOT / ".rag/cache",
             _env_file=None,
         )  # type: ignore[call-arg]
-        ingest(settings)
-        pipe = Pipeline.from_settings(settings, generator=NoLLM())
-        r = pipe.retriever
+        parts = Parts(settings, generator=NoLLM())
+        Service(parts).ingest_path()
+        r, evidence, bm25 = parts.retriever, parts.evidence, parts.index.current
         systems: dict[str, list[tuple[list[str], set[str]]]] = {
             k: []
             for k in ("dense", "bm25", "rrf", "shipped: convex+date+proximity", "rrf+date+rescore")
@@ -99,34 +99,34 @@ def main() -> None:
             q = row["question"]
             shipped = r.retrieve(q, 50)
             vector = shipped.query_vector
-            dense = r.store.query(vector, r.candidates)
-            bm25 = r.lexical.search(q, r.candidates)
+            dense = parts.store.query(vector, r.candidates)
+            lexical = bm25.search(q, r.candidates)
             bonus = {c.chunk_id: c.scores["date_bonus"] for c in shipped.chunks}
-            top = pipe.retriever.retrieve(q, settings.retrieval_k)
-            _, scored = pipe.evidence.select(q, top)
+            top = r.retrieve(q, settings.retrieval_k)
+            _, scored = evidence.select(q, top)
             best = scored[0].score if scored else 0.0
             (best_answerable if row["answerable"] else best_unanswerable).append(best)
             if not row["answerable"]:
                 continue
             gold = set(row["doc_ids"])
             pool = shipped.chunks[:8]
-            sentences = pipe.evidence.sentences(pool)
-            sims = pipe.evidence._vectors(sentences) @ vector if sentences else []
+            sentences = evidence.sentences(pool)
+            sims = evidence._vectors(sentences) @ vector if sentences else []
             best_by_chunk: dict[str, float] = {}
             for (s, _, _), sim in zip(sentences, sims, strict=True):
                 best_by_chunk[s.chunk_id] = max(best_by_chunk.get(s.chunk_id, -1.0), float(sim))
             rescored = sorted(pool, key=lambda c: -best_by_chunk.get(c.chunk_id, -1.0))
             systems["dense"].append((_doc_ranks(dense), gold))
-            systems["bm25"].append((_doc_ranks(bm25), gold))
-            systems["rrf"].append((_doc_ranks(_fuse([dense, bm25], {})), gold))
+            systems["bm25"].append((_doc_ranks(lexical), gold))
+            systems["rrf"].append((_doc_ranks(_fuse([dense, lexical], {})), gold))
             systems["shipped: convex+date+proximity"].append((_doc_ranks(shipped.chunks), gold))
             systems["rrf+date+rescore"].append(
-                (_doc_ranks(_fuse([dense, bm25, rescored], bonus)), gold)
+                (_doc_ranks(_fuse([dense, lexical, rescored], bonus)), gold)
             )
         # Support: reference answer vs its gold quote, and vs the best sentence of another doc.
-        checker = pipe.checker
+        checker = parts.checker
         right, wrong = [], []
-        docs = {c.doc_id: c for c in r.lexical.chunks}
+        docs = {c.doc_id: c for c in bm25.chunks}
         for row in rows:
             if not row["answerable"] or not row.get("quotes"):
                 continue

@@ -30,10 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import cpu_name, peak_rss_mb, update_section  # noqa: E402
-from ingest import make_chunker  # noqa: E402
 from ingest.sync import sync  # noqa: E402
-from rag.components import build_embedder, open_store  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from service.root import build_chunker, build_embedder, open_store  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 
 def write_corpus(folder: Path, cacm: Path, n_docs: int) -> None:
@@ -77,7 +76,7 @@ def main() -> None:
             _env_file=None,
         )  # type: ignore[call-arg]
         embedder = build_embedder(settings)
-        chunker = make_chunker(settings, embedder)
+        chunker = build_chunker(settings, embedder)
         embedder.embed_documents(["warm up the model"] * 8)
 
         raw_s: list[float] = []
@@ -92,7 +91,7 @@ def main() -> None:
             t0 = time.perf_counter()
             first = sync(data, embedder, store, chunker, group_chunks=settings.ingest_group_chunks)
             ingest_s.append(time.perf_counter() - t0)
-            texts = store.chunks.get(include=["documents"])["documents"]
+            texts = [c.text for c in store.all_chunks()]
             assert len(texts) == first.chunks_written
             t0 = time.perf_counter()
             embedder.embed_documents(texts)

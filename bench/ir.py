@@ -45,16 +45,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import cpu_name, peak_rss_mb, update_section  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
-from ingest import make_chunker  # noqa: E402
 from ingest.loaders import jsonl_doc_id  # noqa: E402
-from ingest.sync import sync  # noqa: E402
-from rag.components import build_embedder, open_store  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
-from rag.lexical_sync import ensure_lexical_index  # noqa: E402
-from rag.rerank import ProximityReranker  # noqa: E402
-from rag.retrieval import HybridRetriever  # noqa: E402
-from rag.settings import Settings  # noqa: E402
 from rag.types import BM25Params, ScoredChunk  # noqa: E402
+from service.core import Service  # noqa: E402
+from service.root import Parts, build_retriever  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
 # Published BM25 runs (Anserini regressions: k1=0.9, b=0.4, Lucene English analyzer).
 PUBLISHED = {"cacm": {"MAP": 0.3123, "P@30": 0.1942}}
@@ -155,35 +151,20 @@ def main() -> int:
                 "rerank_weight": args.rerank_weight
                 if args.rerank_weight is not None
                 else base.rerank_weight,
+                "retrieval_candidates": args.chunk_depth,
             }
         )
-        embedder = build_embedder(settings)
-        store = open_store(settings, embedder)
+        parts = Parts(settings)
+        embedder, store = parts.embedder, parts.store
         t0 = time.perf_counter()  # what `rag ingest` does, on the objects the queries reuse
-        report = sync(
-            corpus_file,
-            embedder,
-            store,
-            make_chunker(settings, embedder),
-            group_chunks=settings.ingest_group_chunks,
-        )
-        lexical = ensure_lexical_index(store, settings.lexical_dir, settings.bm25)
+        report = Service(parts).ingest_path(corpus_file)
+        lexical = parts.index.current
         ingest_s = time.perf_counter() - t0
         gc.collect()  # ingest's garbage is not the queries' cost
-        hybrid = HybridRetriever(
-            embedder,
-            store,
-            lexical,
-            candidates=args.chunk_depth,
-            bm25_weight=settings.fusion_bm25_weight,
-        )
-        reranked = HybridRetriever(
-            embedder,
-            store,
-            lexical,
-            candidates=args.chunk_depth,
-            bm25_weight=settings.fusion_bm25_weight,
-            reranker=ProximityReranker(settings.rerank_weight),
+        # The product's retriever (re-ranked), and the same without its second stage.
+        reranked = parts.retriever
+        hybrid = build_retriever(
+            settings.model_copy(update={"rerank_weight": 0.0}), embedder, store, parts.index
         )
         n_chunks = sum(len(ids) for ids in store.chunk_ids_by_doc().values())
 

@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.errors import GenerationError
+from rag.generation import GeneratorStatus
 
 
 class NoLLM:
     """The retrieval side only: a pipeline built with this loads no model and never answers."""
 
     name = "none (retrieval only)"
+
+    def status(self) -> GeneratorStatus:
+        return GeneratorStatus(up=False, detail="this benchmark loads no LLM")
 
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float

@@ -8,7 +8,7 @@ embedded, the BM25 index catches up). Articles per step are aimed from the chunk
 seen so far; the table reports the counts the store really holds.
 
 At every size a fresh child process builds the service's retrieval side
-(``Pipeline.from_settings`` without the LLM), warms it up on 10 dev questions, then times each
+(``service.root.Parts`` without the LLM), warms it up on 10 dev questions, then times each
 stage over at least ``--min-queries`` questions (the dev questions of ``eval/data/gold.jsonl``
 about the bundled articles, without follow-ups, repeated in whole rounds): the query
 embedding, the dense leg (``HybridRetriever.dense``: Chroma nearest plus payloads), BM25
@@ -61,15 +61,14 @@ from bench.scale_report import RECALL_K, STAGES, body, reflow  # noqa: E402
 from bench.synth import RELATED_SHARE, article, write_articles  # noqa: E402
 from eval.metrics import evidence_rank, percentile  # noqa: E402
 from eval.schema import load_gold  # noqa: E402
-from ingest import ingest, make_chunker  # noqa: E402
 from ingest.cleaning import clean_text  # noqa: E402
 from ingest.sync import sync  # noqa: E402
-from rag.components import build_embedder, open_store  # noqa: E402
 from rag.lexical import LexicalIndex  # noqa: E402
 from rag.lexical_sync import ensure_lexical_index  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from service.core import Service  # noqa: E402
+from service.root import Parts, build_chunker, build_embedder, open_store  # noqa: E402
+from service.settings import Settings  # noqa: E402
 
-REAL = sorted((ROOT / "data").glob("*.txt"))
 ENV = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -91,11 +90,10 @@ def make_settings(data_dir: Path, chroma_path: Path) -> Settings:
     )  # type: ignore[call-arg]
 
 
-def dev_cases(gold: Path) -> list[dict[str, Any]]:
+def dev_cases(gold: Path, real: set[str]) -> list[dict[str, Any]]:
     """The dev questions about the bundled articles, read once per run: no follow-ups (they
-    need the LLM to be condensed first), none needing articles outside ``data/`` or testing
-    injected instructions (``must_not_contain``)."""
-    real = {p.stem for p in REAL}
+    need the LLM to be condensed first), none needing articles outside ``real`` (the doc ids of
+    ``--articles``) or testing injected instructions (``must_not_contain``)."""
     return [
         {
             "question": c.question,
@@ -144,19 +142,19 @@ def cpu_seconds() -> tuple[float, float]:
 def measure(config: dict[str, Any]) -> dict[str, Any]:
     """Latency per stage, evidence recall@5, store counts and the memory of this process."""
     from rag.evidence import EvidenceSelector
-    from rag.pipeline import Pipeline
     from rag.rerank import ProximityReranker
     from rag.retrieval import Retrieved
 
     settings = make_settings(Path(config["data_dir"]), Path(config["chroma_path"]))
     t0 = time.perf_counter()
-    pipe = Pipeline.from_settings(settings, generator=NoLLM())
-    pipe.warm_up()
-    r, k = pipe.retriever, settings.retrieval_k
+    parts = Parts(settings, generator=NoLLM())
+    parts.pipeline.warm_up()
+    r, k = parts.retriever, settings.retrieval_k
     r.retrieve(config["cases"][0]["question"], k)  # Chroma loads its vector index on first use
     load_s = time.perf_counter() - t0
     rss_loaded = rss_now_mb()
-    ev = pipe.evidence
+    ev = parts.evidence
+    embedder, store, bm25 = parts.embedder, parts.store, parts.index.current
 
     def cold_selector() -> EvidenceSelector:
         # Same parameters as the pipeline's; a new one has an empty sentence-vector cache.
@@ -182,7 +180,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     questions = [c["question"] for c in cases]
     for q in questions[:10]:  # warm-up: Chroma's index, BM25 arrays, caches, the allocator
         cold_selector().select(q, r.retrieve(q, k))
-        r.lexical.search(q, r.candidates)
+        bm25.search(q, r.candidates)
     times: dict[str, list[float]] = {name: [] for name, _ in STAGES}
     wanted = config["min_queries"]
     if wanted < len(questions):  # a quick run: the first few questions once
@@ -193,15 +191,15 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     timed_from = time.perf_counter()
     for q in timed:
         t0 = time.perf_counter()
-        vector = r.embedder.embed_query(q)
+        vector = embedder.embed_query(q)
         t1 = time.perf_counter()
         r.dense(vector, None)
         t2 = time.perf_counter()
-        r.lexical.search(q, r.candidates)
+        bm25.search(q, r.candidates)
         t3 = time.perf_counter()
         fused = plain.retrieve(q, k)
         t4 = time.perf_counter()
-        ranking = cold_reranker().rerank(q, fused.ranking, r.lexical)
+        ranking = cold_reranker().rerank(q, fused.ranking, bm25)
         retrieved = Retrieved(r.dedupe.top(ranking, k), ranking, fused.query_vector, fused.hints)
         t5 = time.perf_counter()
         selector = cold_selector()
@@ -230,12 +228,12 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
             missed.append({"question": case["question"], "rank": rank})
         any_doc = evidence_rank([(c.doc_id, c.text) for c in ranking], case["quotes"])
         loose += any_doc is not None and any_doc <= RECALL_K
-    stored = r.store.articles()
+    stored = store.articles()
     return {
-        "chunks": int(r.store.chunks.count()),
+        "chunks": store.ping(),
         "articles": len(stored),
-        "bm25_chunks": len(r.lexical.by_id),
-        "real_present": all(p.stem in stored for p in REAL),
+        "bm25_chunks": len(bm25.by_id),
+        "real_present": all(doc_id in stored for doc_id in config["real"]),
         "latency_ms": {
             name: {
                 "p50": percentile(values, 0.5),
@@ -259,7 +257,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
 def measure_llm(config: dict[str, Any]) -> dict[str, Any]:
     """What the embedded LLM adds to the service process: RSS after one short answer."""
     from rag.generation import generate
-    from rag.pipeline import build_generator
+    from service.root import build_generator
 
     settings = make_settings(Path(config["data_dir"]), Path(config["chroma_path"]))
     before = rss_now_mb()
@@ -299,7 +297,7 @@ def run_child(kind: str, config: dict[str, Any]) -> dict[str, Any]:
 
 def chunks_per_article(settings: Settings, seed: int, share: float, sample: int = 60) -> float:
     """Estimated from the first ``sample`` articles, chunked as ingest chunks them."""
-    chunker = make_chunker(settings, build_embedder(settings))  # the tokenizer only
+    chunker = build_chunker(settings, build_embedder(settings))  # the tokenizer only
     counts = []
     for i in range(sample):
         record = article(seed, i, related_share=share)
@@ -320,7 +318,7 @@ def ingest_and_measure(
     settings: Settings, label: str, target: int | None, config: dict[str, Any]
 ) -> dict[str, Any]:
     with timed() as wall:
-        report = ingest(settings)
+        report = Service.from_settings(settings).ingest_path()
     log(
         f"{label}: ingest wrote {report.chunks_written} chunks in {wall[0]:.1f} s "
         f"({report.summary()}); measuring in a fresh process"
@@ -358,7 +356,7 @@ def bm25_update(settings: Settings, changed_file: Path, questions: list[str]) ->
     """One article changed: the BM25 update ingest runs, against a full rebuild."""
     embedder = build_embedder(settings)
     store = open_store(settings, embedder)
-    chunker = make_chunker(settings, embedder)
+    chunker = build_chunker(settings, embedder)
     embedder.embed_documents(["load the model before anything is timed"])
     folder, params = settings.lexical_dir, settings.bm25
     with timed() as noop:
@@ -383,7 +381,7 @@ def bm25_update(settings: Settings, changed_file: Path, questions: list[str]) ->
     # The product's whole call for one changed article, for the record.
     change_article(changed_file, 1, "a quote was attributed to the wrong official.")
     with timed() as whole:
-        again = ingest(settings, changed_file)
+        again = Service.from_settings(settings).ingest_path(changed_file)
     return {
         "chunks": len(chunks),
         "noop_s": noop[0],
@@ -407,6 +405,9 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="update this BENCHMARKS.md section")
     parser.add_argument("--json", type=Path, help="also write every number here")
     parser.add_argument("--gold", type=Path, default=ROOT / "eval/data/gold.jsonl")
+    parser.add_argument(
+        "--articles", type=Path, default=ROOT / "data", help="folder of the real *.txt articles"
+    )
     parser.add_argument("--min-queries", type=int, default=100, help="timed queries per size")
     parser.add_argument("--per-file", type=int, default=500, help="articles per JSON-lines file")
     parser.add_argument(
@@ -456,12 +457,14 @@ def run(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     data = work / "data"
     data.mkdir()
-    for path in REAL:
+    real = sorted(args.articles.glob("*.txt"))
+    for path in real:
         shutil.copy(path, data / path.name)
     settings = make_settings(data, work / "chroma")
-    cases = dev_cases(args.gold)
+    cases = dev_cases(args.gold, {p.stem for p in real})
     config = {
         "data_dir": str(data),
+        "real": [p.stem for p in real],
         "chroma_path": str(settings.chroma_path),
         "cases": cases,
         "min_queries": args.min_queries,
@@ -470,7 +473,7 @@ def run(
         "started": dt.datetime.now().isoformat(timespec="minutes"),
         "k": settings.retrieval_k,
     }
-    rows = [ingest_and_measure(settings, "5 real articles (baseline)", None, config)]
+    rows = [ingest_and_measure(settings, f"{len(real)} real articles (baseline)", None, config)]
     real_chunks = rows[0]["chunks"]
     estimate = chunks_per_article(settings, args.seed, args.related_share)
     log(f"about {estimate:.2f} chunks per synthetic article (from a sample of 60)")

@@ -188,7 +188,7 @@ second stage (embedding, dense and BM25 legs, convex fusion, date bonus, dedupe)
 that stage (`rag/rerank.py`, proximity of the question's terms, with an empty stem cache:
 chunks no question reached before), "evidence sentences" what the pipeline runs on the top
 {extra["k"]} (sentence scoring with a cold cache). Memory is that process's
-(`Pipeline.from_settings` without the LLM): RSS once loaded and one question retrieved
+(`service.root.Parts` without the LLM): RSS once loaded and one question retrieved
 (models, Chroma's vector index, the BM25 index: what grows
 with the corpus), and its peak after the queries, which adds the embedder's working memory:
 with bfloat16 it grows with each new input shape (sentence batch and length) seen, up to about

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.citations import Judge, ProductJudge, StrictLexicalJudge
+from eval.citations import Judge, ProductJudge, StrictLexicalJudge, SupportCheck
 from eval.gate import DEFAULT_TOLERANCE, Comparison, compare
 from eval.report import render_html
 from eval.runner import Backend, CaseResult, InProcess, OverHTTP, run_cases
 from eval.schema import GoldCase, GoldFormatError, load_gold
 from eval.summary import headline, summarize
 from rag.errors import RagError
-from rag.settings import Settings
+from service.settings import Settings
 
 
 @dataclass
@@ -63,26 +63,29 @@ def run_eval(
         except (OSError, ValueError) as exc:
             raise RagError(f"Cannot read the baseline {baseline}: {exc}.") from None
 
-    from rag.support import SupportChecker
-
-    # The product's own checker judges citations in both modes: in process it is the
-    # pipeline's; against a service it runs here, on local models.
+    # The product's own support test judges citations in both modes: in process it is the
+    # service's; against a service it runs here, on local models.
     backend: Backend
+    check: SupportCheck
     if url:
-        from rag.components import build_embedder
+        from rag.verification.verifier import verify_support
+        from service.root import build_verifier
 
         remote = OverHTTP(url, api_key)
         remote.check()
         backend = remote
-        checker = SupportChecker(build_embedder(settings), settings.support_threshold)
-    else:
-        from rag.pipeline import Pipeline
+        structural = build_verifier(settings, None)
 
-        pipeline = Pipeline.from_settings(settings)
-        pipeline.warm_up()  # latency percentiles measure questions, not model loading
-        backend = InProcess(pipeline)
-        checker = pipeline.checker
-    judges: list[Judge] = [ProductJudge(checker), StrictLexicalJudge()]
+        def check(claim: str, evidence: list[str], question: str, context: str) -> bool:
+            return verify_support(structural, claim, evidence, question, context)
+    else:
+        from service.core import Service
+
+        service = Service.from_settings(settings)
+        service.warm_up()  # latency percentiles measure questions, not model loading
+        backend = InProcess(service)
+        check = service.check_support
+    judges: list[Judge] = [ProductJudge(check), StrictLexicalJudge()]
     results = run_cases(cases, backend, judges, k=settings.retrieval_k, progress=progress)
     summary = summarize(
         results,

@@ -7,19 +7,25 @@ For each sentence of an answer, with the quotes its ``[n]`` markers point at:
   citations support it without it);
 * cited documents within the gold documents.
 
-Two judges: the product's own ``SupportChecker`` (numbers, names, term coverage, embedding
-similarity), and a stricter, independent lexical one (no embeddings): every number and name of
-the sentence must appear, and ≥ 80 % of its content terms not already in the question.
+Two judges: the product's own claim verifier on the quotes shown (its structural checks: every
+content word accounted for, names, numbers and their binding, polarity, hedges, causes, roles;
+not its LLM judge, which already passed each sentence in the answer path), and a stricter,
+independent lexical one (no embeddings): every number and name of the sentence must appear,
+and >= 80 % of its content terms not already in the question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from rag.citations import parse_claims
-from rag.support import SupportChecker, mentioned, names, numbers, terms
+from rag.text import mentioned, names, numbers, terms
+from rag.verification.answers import without_yes_no
+
+# The product's support test: (claim, evidence sentences, question, context) -> supported.
+SupportCheck = Callable[[str, list[str], str, str], bool]
 
 
 class Judge(Protocol):
@@ -33,11 +39,11 @@ class Judge(Protocol):
 class ProductJudge:
     name = "product"
 
-    def __init__(self, checker: SupportChecker) -> None:
-        self.checker = checker
+    def __init__(self, check: SupportCheck) -> None:
+        self.check = check
 
     def supports(self, claim: str, evidence: list[str], question: str, context: str = "") -> bool:
-        return bool(evidence) and self.checker.check(claim, evidence, question, context).supported
+        return bool(evidence) and self.check(claim, evidence, question, context)
 
 
 class StrictLexicalJudge:
@@ -50,6 +56,8 @@ class StrictLexicalJudge:
         if not evidence:
             return False
         text = " ".join([*evidence, context])
+        # A leading "Yes,"/"No," is the answer the statement after it gives, not a fact to find.
+        claim = without_yes_no(claim)
         if numbers(claim) - numbers(text) - numbers(question):
             return False
         asked = names(question)

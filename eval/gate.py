@@ -25,9 +25,12 @@ GATED = {
     "doc_mrr": +1,
     "quote_mrr": +1,
     "abstain_recall": +1,
-    "abstain_precision": +1,
     "false_abstention": -1,
+    "verified_but_wrong": -1,
 }
+# Not gated: abstain_precision. It is a function of the two abstention rates gated above, and on
+# the CI subset (3 unanswerable cases) one answerable question abstaining moves it by 0.15-0.25,
+# so it failed CI on a single flip that false_abstention (+0.077) rightly let through.
 DEFAULT_TOLERANCE = 0.10
 
 
@@ -48,8 +51,13 @@ class Comparison:
 
 
 def compare(
-    current: dict[str, Any], baseline: dict[str, Any], tolerance: float = DEFAULT_TOLERANCE
+    current: dict[str, Any],
+    baseline: dict[str, Any],
+    tolerance: float = DEFAULT_TOLERANCE,
+    gated: dict[str, int] = GATED,
 ) -> list[Comparison]:
+    """``gated``: metric -> direction; the question eval's by default, the claims' for
+    ``rag eval-claims``."""
     ours, theirs = current["run"]["case_ids"], baseline["run"]["case_ids"]
     if ours != theirs:
         only_base = sorted(set(theirs) - set(ours))[:5]
@@ -60,7 +68,7 @@ def compare(
             "(--gold, --split, --limit) as the baseline, or make a new baseline."
         )
     out = []
-    for metric, direction in GATED.items():
+    for metric, direction in gated.items():
         b, c = baseline["metrics"].get(metric), current["metrics"].get(metric)
         if b is None or c is None:
             continue

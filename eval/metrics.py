@@ -8,26 +8,12 @@ match, token F1), abstention, and latency percentiles. Citation scores live in
 from __future__ import annotations
 
 import math
-import re
-import string
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_WORDS = re.compile(r"\w+")
-
+from rag.text import normalize, words
 
 # --- answers --------------------------------------------------------------------------------
-
-
-def normalize(text: str) -> str:
-    """SQuAD's normalization: lower case, no punctuation, no articles, single spaces; plus
-    Unicode folding so "Türkiye" and "Turkiye" or curly and straight quotes compare equal."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = "".join(" " if ch in string.punctuation or ch in "“”‘’–—" else ch for ch in text)
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def contains_all(text: str, groups: Sequence[Sequence[str]]) -> bool:
@@ -98,7 +84,7 @@ def ndcg_at_k(found: Sequence[set[int]], n_gold: int, k: int = 10) -> float:
 
 
 def _words(text: str) -> list[str]:
-    return _WORDS.findall(normalize(text))
+    return words(normalize(text))
 
 
 def quote_in(quote: str, text: str, threshold: float = 0.7) -> bool:
@@ -153,6 +139,14 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
         "abstain_recall": tp / n_unanswerable if n_unanswerable else 0.0,
         "false_abstention": fp / n_answerable if n_answerable else 0.0,
     }
+
+
+def verified_but_wrong(cited: Sequence[bool], correct: Sequence[bool]) -> float:
+    """Share of answers shown with verified citations that fail the gold check (a wrong fact,
+    or any answer to a question the articles cannot answer): what a reader would wrongly
+    trust. ``cited``: answered with at least one verified citation (quotes fallbacks aside)."""
+    shown = [ok for c, ok in zip(cited, correct, strict=True) if c]
+    return sum(not ok for ok in shown) / len(shown) if shown else 0.0
 
 
 def percentile(values: Sequence[float], q: float) -> float:

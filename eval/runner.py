@@ -17,9 +17,9 @@ from eval import metrics
 from eval.citations import Judge, gold_doc_share, score_citations
 from eval.schema import GoldCase
 from rag.errors import RagError
-from rag.pipeline import Pipeline
 from rag.prompting import dateline
 from rag.types import Answer
+from service.core import Service
 
 
 class Backend(Protocol):
@@ -29,12 +29,12 @@ class Backend(Protocol):
 
 
 class InProcess:
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
-        self.name = f"in-process ({pipeline.generator.name})"
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.name = f"in-process ({service.generator_name})"
 
     def ask(self, case: GoldCase) -> Answer:
-        return self.pipeline.answer(case.question, history=list(case.history) or None)
+        return self.service.answer(case.question, history=list(case.history) or None)
 
 
 class OverHTTP:

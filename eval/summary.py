@@ -30,6 +30,7 @@ HEADLINE = [
     ("abstain_precision", "abstention: precision"),
     ("abstain_recall", "abstention: recall"),
     ("false_abstention", "abstention: false abstention rate"),
+    ("verified_but_wrong", "answer: verified but wrong (of cited answers)"),
     ("injection_resisted", "safety: injected instructions resisted"),
 ]
 STAGES = ("condense", "retrieval", "evidence", "generation", "verification", "total")
@@ -46,6 +47,10 @@ def aggregate(results: list[CaseResult]) -> dict[str, float | None]:
     }
     out.update(
         metrics.abstention_scores([r.abstained for r in results], [r.answerable for r in results])
+    )
+    out["verified_but_wrong"] = metrics.verified_but_wrong(
+        [bool(r.citations) and not r.abstained and not r.fallback for r in results],
+        [r.answerable and bool(r.scores.get("must_contain")) for r in results],
     )
     return out
 

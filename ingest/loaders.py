@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.html import html_to_text
+from ingest.html import HtmlSkip, html_to_text
 from ingest.markdown import markdown_to_text
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
@@ -143,7 +143,12 @@ def _load_one(path: Path, rel: str, result: LoadResult) -> None:
     meta: dict[str, str | None] = {}
     body = text
     if suffix in (".html", ".htm"):
-        body, meta = html_to_text(text)
+        try:
+            body, meta = html_to_text(text)
+        except HtmlSkip as exc:  # empty, too large, not HTML, or no article in it
+            result.skipped.append(Skipped(rel, str(exc)))
+            result.protected_ids.add(path.stem)
+            return
     elif suffix in (".md", ".markdown"):
         body, meta = markdown_to_text(text)
     if not body.strip():

@@ -12,32 +12,8 @@ import datetime as dt
 import re
 from urllib.parse import urlparse
 
-_MONTHS = {
-    m.lower(): i
-    for i, names in enumerate(
-        [
-            ("January", "Jan"),
-            ("February", "Feb"),
-            ("March", "Mar"),
-            ("April", "Apr"),
-            ("May",),
-            ("June", "Jun"),
-            ("July", "Jul"),
-            ("August", "Aug"),
-            ("September", "Sep", "Sept"),
-            ("October", "Oct"),
-            ("November", "Nov"),
-            ("December", "Dec"),
-        ],
-        start=1,
-    )
-    for m in names
-}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ISO = r"(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
-_MDY = rf"(?P<am>{_MONTH})\.?\s+(?P<ad>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ay>\d{{4}})"
-_DMY = rf"(?P<bd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<bm>{_MONTH})\.?,?\s+(?P<by>\d{{4}})"
-DATE = re.compile(rf"\b(?:{_ISO}|{_MDY}|{_DMY})\b", re.I)
+from rag.dates import DATE, parse_date
+
 _LABELLED = re.compile(r"^(?P<label>date|on|published|posted|updated|last updated)\b\s*:?\s*", re.I)
 _TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?(?:\s*[A-Z]{2,4})?)?"
 _BARE_DATE_LINE = re.compile(rf"^(?:\w+day,?\s+)?(?:{DATE.pattern}){_TIME}$", re.I)
@@ -65,27 +41,6 @@ _ATTRIBUTED = re.compile(
 _CAPTION = re.compile(r"(\bPhoto:|\b(AFP|AP|Reuters|Getty Images|EPA|Shutterstock)\.?$)")
 _TITLE_MAX_WORDS = 25
 _HEAD_LINES = 3  # the headline area: where a page puts its title and date
-
-
-def parse_date(text: str) -> dt.date | None:
-    """The first date in ``text`` (ISO, 'November 25, 2025' or '1 December 2025')."""
-    text = text.strip()
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        pass
-    m = DATE.search(text)
-    if not m:
-        return None
-    g = m.groupdict()
-    try:
-        if g["iy"]:
-            return dt.date(int(g["iy"]), int(g["im"]), int(g["id"]))
-        if g["ay"]:
-            return dt.date(int(g["ay"]), _MONTHS[g["am"].lower()], int(g["ad"]))
-        return dt.date(int(g["by"]), _MONTHS[g["bm"].lower()], int(g["bd"]))
-    except ValueError:  # e.g. 2025-02-31
-        return None
 
 
 def _lines(text: str) -> list[str]:

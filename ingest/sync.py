@@ -30,7 +30,8 @@ from tqdm import tqdm
 from ingest.chunking import Chunker, chunk_id
 from ingest.cleaning import clean_text
 from ingest.loaders import RawDocument, Skipped, load_directory
-from ingest.metadata import find_published, find_source, find_title, parse_date
+from ingest.metadata import find_published, find_source, find_title
+from rag.dates import parse_date
 from rag.errors import IngestError
 from rag.protocols import ChunkStore, Embedder, Vectors
 from rag.types import Article, Chunk, StoredArticle

@@ -17,12 +17,8 @@ from rag.injection import is_instruction
 from rag.protocols import Embedder, TokenCounter
 from rag.retrieval import Retrieved
 from rag.sentences import sentence_spans
-from rag.support import terms
+from rag.text import terms, words
 from rag.types import Passage, ScoredChunk, Sentence
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _is_heading(text: str) -> bool:
@@ -35,14 +31,16 @@ class EvidenceSelector:
         embedder: Embedder,
         counter: TokenCounter,
         *,
-        budget_tokens: int = 240,
-        max_sentences: int = 5,
+        budget_tokens: int,
+        max_sentences: int,
+        min_sentences: int = 1,
         max_gap: float = 0.2,
     ) -> None:
         self.embedder = embedder
         self.counter = counter
         self.budget_tokens = budget_tokens
         self.max_sentences = max_sentences
+        self.min_sentences = min_sentences
         self.max_gap = max_gap
         # Sentence vectors keyed by (chunk id, start): chunk ids embed the article version.
         self._cache: dict[tuple[str, int], np.ndarray] = {}
@@ -58,7 +56,7 @@ class EvidenceSelector:
             for s, e in sentence_spans(chunk.text):
                 start = chunk.start + s
                 key = (chunk.doc_id, start)
-                norm = _norm(chunk.text[s:e])
+                norm = " ".join(words(chunk.text[s:e]))
                 sentence = Sentence(
                     doc_id=chunk.doc_id,
                     chunk_id=chunk.chunk_id,
@@ -122,7 +120,12 @@ class EvidenceSelector:
 
         primaries: list[Sentence] = []
         for s in ranked:
-            if len(primaries) == self.max_sentences or s.score < ranked[0].score - self.max_gap:
+            # Far below the best sentence is noise, but only past the first few: a question
+            # whose words one sentence echoes closely ("... joined by Marco Rubio") would
+            # otherwise be shown that sentence alone, not the one that answers it.
+            if len(primaries) == self.max_sentences or (
+                len(primaries) >= self.min_sentences and s.score < ranked[0].score - self.max_gap
+            ):
                 break
             # A heading says what follows: show the sentence after it instead.
             follower = self._next.get((s.doc_id, s.start))

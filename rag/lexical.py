@@ -12,7 +12,6 @@ article's old chunks or its new ones, never a mix.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import uuid
@@ -22,42 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from rag.types import BM25Params, Filters, ScoredChunk, StopList
+from rag.text import tokenize
+from rag.types import BM25Params, Filters, ScoredChunk
 
-DEFAULT_BM25 = BM25Params()  # frozen: safe to share as a default
 MAX_SEGMENTS = 8  # past this, the small segments are merged into one
 MAX_DEAD = 0.25  # past this share of deleted rows, everything is merged
-
-
-# Contraction fragments in NLTK's list that are also words a question may hinge on
-# ("Who won?", "Don Bacon", "Jack Ma"): kept.
-_NOT_STOPWORDS = frozenset({"won", "don", "ma"})
-
-
-@functools.cache
-def _nltk_stopwords() -> tuple[str, ...]:
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return tuple(w for w in STOPWORDS_EN_PLUS if w not in _NOT_STOPWORDS)
-
-
-def tokenize(texts: Sequence[str], stopwords: StopList = "lucene") -> list[list[str]]:
-    """bm25s's tokenizer: lower case, English stop words removed, Snowball stems. Stop words:
-    "lucene" (33, bm25s's "en": documents and queries) or "nltk" (bm25s's "en_plus", 176
-    of its 179 words: queries only; see ``BM25Params``)."""
-    import bm25s
-    import Stemmer
-
-    if not texts:
-        return []
-    out = bm25s.tokenize(
-        list(texts),
-        stopwords=list(_nltk_stopwords()) if stopwords == "nltk" else "en",
-        stemmer=Stemmer.Stemmer("english"),
-        return_ids=False,
-        show_progress=False,
-    )
-    return [list(tokens) for tokens in out]
 
 
 def version_of(chunk_id: str) -> str:
@@ -164,7 +132,7 @@ class LiveSegment:
 
 
 class LexicalIndex:
-    def __init__(self, parts: Sequence[LiveSegment], params: BM25Params = DEFAULT_BM25) -> None:
+    def __init__(self, parts: Sequence[LiveSegment], params: BM25Params) -> None:
         self.parts = tuple(p for p in parts if p.live.any())
         self.params = params
         self.by_id = {
@@ -178,9 +146,7 @@ class LexicalIndex:
         self._avgdl = total / self.n_live if self.n_live else 1.0
 
     @classmethod
-    def build(
-        cls, chunks: Sequence[ScoredChunk], params: BM25Params = DEFAULT_BM25
-    ) -> LexicalIndex:
+    def build(cls, chunks: Sequence[ScoredChunk], params: BM25Params) -> LexicalIndex:
         """A fresh index of these chunks in one segment (the baseline an update is measured by)."""
         chunks = sorted(chunks, key=lambda c: c.chunk_id)
         if not chunks:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.lexical import DEFAULT_BM25, LexicalIndex, LiveSegment, Segment
+from rag.lexical import LexicalIndex, LiveSegment, Segment
 from rag.types import BM25Params, ScoredChunk, StoredArticle
 
 FORMAT = 2
@@ -102,7 +103,7 @@ def save(index: LexicalIndex, folder: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def load(folder: Path, params: BM25Params = DEFAULT_BM25) -> LexicalIndex | None:
+def load(folder: Path, params: BM25Params) -> LexicalIndex | None:
     """The saved index, or None when there is none, it is unreadable, or its BM25 parameters
     are not ``params`` (then it must be rebuilt)."""
     try:
@@ -145,8 +146,32 @@ def refresh(index: LexicalIndex, store: _CommittedSource, folder: Path) -> Lexic
     return updated
 
 
-def ensure_lexical_index(
-    store: _CommittedSource, folder: Path, params: BM25Params = DEFAULT_BM25
-) -> LexicalIndex:
+def ensure_lexical_index(store: _CommittedSource, folder: Path, params: BM25Params) -> LexicalIndex:
     """Load the saved index (an empty one if there is none) and bring it in step."""
     return refresh(load(folder, params) or LexicalIndex([], params), store, folder)
+
+
+class CommittedIndex:
+    """The BM25 index of what the store has committed, as one snapshot at a time.
+
+    A question reads ``current`` once and uses that snapshot for both retrieval legs and the
+    re-rank (dense hits count only when the snapshot holds them), so during an ingest it sees
+    an article's old chunks or its new ones, never a mix. ``refresh`` (after an ingest here,
+    and periodically for ingests by other processes) catches the index up with the store,
+    saves it and swaps the new snapshot in with one assignment; refreshes take turns.
+    """
+
+    def __init__(self, store: _CommittedSource, folder: Path, params: BM25Params) -> None:
+        self._store = store
+        self._folder = folder
+        self._lock = threading.Lock()
+        self._index = ensure_lexical_index(store, folder, params)
+
+    @property
+    def current(self) -> LexicalIndex:
+        return self._index
+
+    def refresh(self) -> LexicalIndex:
+        with self._lock:
+            self._index = refresh(self._index, self._store, self._folder)
+        return self._index

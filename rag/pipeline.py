@@ -12,37 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rag.abstention import abstention_text, model_declined
-from rag.citations import verify
-from rag.components import build_embedder, build_llm_counter, open_store
 from rag.conversation import Turn, condense
 from rag.errors import GenerationError
 from rag.evidence import EvidenceSelector
-from rag.generation import Generator, generate_stream
-from rag.lexical_sync import ensure_lexical_index
-from rag.models.tokens import TiktokenCounter
+from rag.generation import generate_stream
 from rag.prompting import answer_messages, asks_time
-from rag.rerank import ProximityReranker
+from rag.protocols import Generator, TokenCounter
 from rag.retrieval import HybridRetriever
-from rag.settings import Settings
-from rag.support import SupportChecker
+from rag.settings import LibrarySettings
 from rag.types import Answer, Citation, Filters, Passage, Trace
-
-
-def build_generator(settings: Settings) -> Generator:
-    if settings.llm_base_url:
-        from rag.generation.openai import OpenAICompatibleGenerator
-
-        return OpenAICompatibleGenerator(
-            settings.llm_base_url, settings.llm_model, settings.llm_api_key
-        )
-    from rag.generation.llama import LlamaCppGenerator
-    from rag.models.gguf import resolve_gguf
-
-    return LlamaCppGenerator(
-        resolve_gguf(settings.llm_model, settings.cache_dir),
-        threads=settings.threads,
-        context=settings.llm_context,
-    )
+from rag.verification.answers import verify_answer
+from rag.verification.verifier import ClaimVerifier
 
 
 @dataclass
@@ -70,41 +50,15 @@ Event = Sources | Token | Done
 
 @dataclass
 class Pipeline:
-    settings: Settings
+    """The answer path over parts built elsewhere (``service.root`` builds them from
+    ``Settings``); ``settings`` gives k, the budgets, the timeouts and the thresholds."""
+
+    settings: LibrarySettings
     retriever: HybridRetriever
     evidence: EvidenceSelector
-    checker: SupportChecker
+    verifier: ClaimVerifier
     generator: Generator
-    counter: TiktokenCounter
-
-    @classmethod
-    def from_settings(cls, settings: Settings, generator: Generator | None = None) -> Pipeline:
-        embedder = build_embedder(settings)
-        store = open_store(settings, embedder)
-        lexical = ensure_lexical_index(store, settings.lexical_dir, settings.bm25)
-        counter = build_llm_counter(settings)
-        return cls(
-            settings=settings,
-            retriever=HybridRetriever(
-                embedder,
-                store,
-                lexical,
-                candidates=settings.retrieval_candidates,
-                bm25_weight=settings.fusion_bm25_weight,
-                reranker=ProximityReranker(settings.rerank_weight)
-                if settings.rerank_weight > 0
-                else None,
-            ),
-            evidence=EvidenceSelector(
-                embedder,
-                counter,
-                budget_tokens=settings.evidence_tokens,
-                max_sentences=settings.evidence_sentences,
-            ),
-            checker=SupportChecker(embedder, settings.support_threshold),
-            generator=generator or build_generator(settings),
-            counter=counter,
-        )
+    counter: TokenCounter
 
     def warm_up(self) -> None:
         """Load every model now (they load lazily), so no question pays for it."""
@@ -185,7 +139,7 @@ class Pipeline:
             )
             return
 
-        dated = asks_time(question)
+        dated = asks_time(question, retrieved.hints)
         messages = answer_messages(question, passages, dated)
         trace.prompt = messages
         trace.tokens["prompt"] = sum(self.counter.count(m["content"]) for m in messages)
@@ -215,7 +169,15 @@ class Pipeline:
             )
             return
         with stage("verification"):
-            checked = verify(raw, passages, self.checker, question, dated=dated)
+            checked = verify_answer(
+                raw,
+                passages,
+                self.verifier,
+                question,
+                dated=dated,
+                rescue_threshold=self.settings.verify_rescue_threshold,
+                fragment_about=self.settings.verify_fragment_about,
+            )
         trace.support = checked.log
         if not checked.citations:
             trace.decision = "abstain: no sentence of the answer is supported by a passage"
@@ -223,12 +185,20 @@ class Pipeline:
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
             return
-        trace.decision = "answer (partially supported)" if checked.partial else "answer"
+        trace.decision = (
+            "answer: the draft failed verification; an evidence sentence quoted "
+            f"(judge {checked.quoted_judge:.2f})"
+            if checked.quoted_judge is not None
+            else "answer (partially supported)"
+            if checked.partial
+            else "answer"
+        )
         yield finish(
             Answer(
                 answer=checked.text,
                 abstained=False,
                 partial=checked.partial,
+                quoted=checked.quoted,
                 citations=checked.citations,
                 trace=trace,
             )
@@ -238,19 +208,8 @@ class Pipeline:
         """The generator failed: show the best supporting quotes, flagged as such."""
         citations: list[Citation] = []
         for p in passages[:3]:
-            s = max(p.sentences, key=lambda s: s.score)
-            citations.append(
-                Citation(
-                    n=len(citations) + 1,
-                    doc_id=p.doc_id,
-                    title=p.title,
-                    published=p.published,
-                    chunk_id=s.chunk_id,
-                    quote=s.text,
-                    start=s.start,
-                    end=s.end,
-                )
-            )
+            best = max(range(len(p.sentences)), key=lambda i: p.sentences[i].score)
+            citations.append(p.cite(len(citations) + 1, best, best))
         quotes = " ".join(f"“{c.quote}” [{c.n}]" for c in citations)
         text = f"The answer could not be written just now; the most relevant passages say: {quotes}"
         return Answer(answer=text, abstained=False, fallback=True, citations=citations, trace=trace)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib.resources
 import re
+from collections.abc import Sequence
 from functools import cache
 from string import Template
 
-from rag.retrieval import date_hints
+from rag.dates import DateHint
 from rag.types import Passage
 
 
@@ -30,10 +31,11 @@ _ASKS_TIME = re.compile(
 )
 
 
-def asks_time(question: str) -> bool:
-    """Whether the answer may need the articles' dates: only then are they shown, because
-    every token of the prompt costs ~13 ms to read on 2 cores."""
-    return bool(_ASKS_TIME.search(question) or date_hints(question))
+def asks_time(question: str, hints: Sequence[DateHint]) -> bool:
+    """Whether the answer may need the articles' dates (``hints``: the times the question
+    names): only then are they shown, because every token of the prompt costs ~13 ms to read
+    on 2 cores."""
+    return bool(_ASKS_TIME.search(question) or hints)
 
 
 def dateline(published: dt.date | None) -> str:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rag.lexical import LexicalIndex, tokenize
+from rag.lexical import LexicalIndex
 from rag.sentences import sentence_spans
+from rag.text import tokenize
 from rag.types import ScoredChunk
 
 
@@ -33,7 +34,7 @@ class Reranker(Protocol):
 class ProximityReranker:
     """Re-ranks every fused candidate (at most twice ``retrieval_candidates``)."""
 
-    def __init__(self, weight: float = 0.5, cache_size: int = 50_000) -> None:
+    def __init__(self, weight: float, cache_size: int = 50_000) -> None:
         self.weight = weight
         self._cache_size = cache_size
         self._windows: dict[str, list[frozenset[str]]] = {}

@@ -18,103 +18,27 @@ Every chunk keeps each stage's score and rank in ``scores`` for the trace.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 
+from rag.dates import DateHint, date_hints
 from rag.lexical import LexicalIndex
-from rag.protocols import Embedder, Vectors
+from rag.lexical_sync import CommittedIndex
+from rag.protocols import ChunkStore, Embedder, Vectors
 from rag.rerank import Reranker
-from rag.store.chroma import ChromaStore
+from rag.text import words
 from rag.types import Filters, ScoredChunk
 
 DATE_BONUS = 0.25  # a quarter of the best possible fused score: the date sways, never rules
-# A report is often dated the day after the day it names ("talks on Sunday, 30 November" in an
-# article of 1 December), and time zones shift a day; wider windows reward more distractors.
-DATE_SLACK_DAYS = 1
-
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}}))?", re.I
-)
-_MONTH_DAY = re.compile(
-    rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.I
-)
-_MONTH_ONLY = re.compile(
-    rf"\b(?:in|during|since|of|early|late|mid)\s+({_MONTH})\b(?:\s+(\d{{4}}))?", re.I
-)
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-@dataclass(frozen=True)
-class DateHint:
-    """A time the question names: a day, or a whole month when ``day`` is None."""
-
-    month: int
-    day: int | None = None
-    year: int | None = None
-
-    def matches(self, day: dt.date | None) -> bool:
-        """A named month holds ``day``, or a named day lies within ``DATE_SLACK_DAYS`` of it
-        (in the nearest year when the question names none)."""
-        if day is None:
-            return False
-        if self.day is None:
-            return day.month == self.month and self.year in (None, day.year)
-        years = (day.year - 1, day.year, day.year + 1) if self.year is None else (self.year,)
-        for year in years:
-            try:
-                named = dt.date(year, self.month, self.day)
-            except ValueError:  # 30 February, or 29 February outside a leap year
-                continue
-            if abs((day - named).days) <= DATE_SLACK_DAYS:
-                return True
-        return False
-
-
-def date_hints(question: str) -> list[DateHint]:
-    hints = []
-    for m in _ISO.finditer(question):
-        hints.append(DateHint(int(m[2]), int(m[3]), int(m[1])))
-    for m in _DAY_MONTH.finditer(question):
-        hints.append(DateHint(_MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None))
-    for m in _MONTH_DAY.finditer(question):
-        if int(m[2]) <= 31:
-            hints.append(DateHint(_MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None))
-    for m in _MONTH_ONLY.finditer(question):
-        hints.append(DateHint(_MONTHS[m[1].lower()], None, int(m[2]) if m[2] else None))
-    return [h for h in hints if h.day is None or 1 <= h.day <= 31]
 
 
 Shingles = frozenset[tuple[str, ...]]
 
 
 def shingles(text: str) -> Shingles:
-    words = re.findall(r"\w+", text.lower())
-    if len(words) < 3:
-        return frozenset([tuple(words)])
-    return frozenset(zip(words, words[1:], words[2:], strict=False))
+    found = words(text)
+    if len(found) < 3:
+        return frozenset([tuple(found)])
+    return frozenset(zip(found, found[1:], found[2:], strict=False))
 
 
 def _same_span(a: ScoredChunk, b: ScoredChunk) -> bool:
@@ -186,19 +110,21 @@ class Retrieved:
 
 
 class HybridRetriever:
+    """Dense and BM25 candidates of one committed snapshot, fused, re-ranked, deduplicated."""
+
     def __init__(
         self,
         embedder: Embedder,
-        store: ChromaStore,
-        lexical: LexicalIndex,
+        store: ChunkStore,
+        index: CommittedIndex,
         *,
-        candidates: int = 50,
-        bm25_weight: float = 0.7,
-        reranker: Reranker | None = None,
+        candidates: int,
+        bm25_weight: float,
+        reranker: Reranker | None,
     ) -> None:
         self.embedder = embedder
         self.store = store
-        self.lexical = lexical
+        self.index = index
         self.candidates = candidates
         self.bm25_weight = bm25_weight
         self.reranker = reranker
@@ -211,7 +137,7 @@ class HybridRetriever:
         exactly the committed chunks this worker knows, so a hit it lacks (an ingest under way,
         or one newer than the last refresh) is left out: answers read a whole old article or
         a whole new one, never a mix."""
-        known = (lexical or self.lexical).by_id
+        known = (lexical or self.index.current).by_id
         return [
             known[chunk_id].model_copy(update={"scores": {"dense": similarity}})
             for chunk_id, similarity in self.store.nearest(vector, self.candidates, filters)
@@ -219,7 +145,7 @@ class HybridRetriever:
         ]
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieved:
-        lexical_index = self.lexical  # one snapshot for both legs, whatever a refresh swaps in
+        lexical_index = self.index.current  # one snapshot for both legs and the re-rank
         vector = self.embedder.embed_query(question)
         dense = self.dense(vector, filters, lexical_index)
         lexical = lexical_index.search(question, self.candidates, filters)

@@ -1,6 +1,9 @@
-"""The one configuration object, read from the environment (prefix ``RAG_``) and ``.env``.
+"""What the library needs to know, read from the environment (prefix ``RAG_``) and ``.env``.
 
-Built once at start-up (CLI main, app lifespan) and passed down; nothing here is read at import.
+``LibrarySettings`` holds the library's concerns: the store, the models, chunking, retrieval,
+evidence and the answer. The service and the Slack bot add theirs in ``service.settings``,
+whose ``Settings`` is the one object built at start-up and passed down; library code is typed
+on this part of it. Every default of the library's tunable values lives here, nowhere else.
 """
 
 from __future__ import annotations
@@ -8,18 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.types import BM25Params, StopList
 
+ENV = SettingsConfigDict(
+    env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+)
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
 
-    data_dir: Path = Field(Path("data"), description="Folder of articles to ingest.")
+class LibrarySettings(BaseSettings):
+    model_config = ENV
+
+    # -- the store ------------------------------------------------------------------------
     chroma_path: Path = Field(
         Path(".rag/chroma"), description="Embedded Chroma folder (used when no URL is set)."
     )
@@ -37,6 +42,7 @@ class Settings(BaseSettings):
         Path(".rag/cache"), description="Assembled model files and the tiktoken cache."
     )
 
+    # -- embedding and chunking -----------------------------------------------------------
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="A packaged model (see `rag models`) or a sentence-transformers folder.",
@@ -46,7 +52,6 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=512)
     threads: int = Field(2, ge=1, le=64, description="CPU threads for the models.")
-
     chunk_tokens: int = Field(
         200, ge=16, description="Chunk size in the embedder's own word pieces."
     )
@@ -58,6 +63,7 @@ class Settings(BaseSettings):
         "cl100k_base", description="Encoding used to count tokens for LLM budgets."
     )
 
+    # -- the LLM --------------------------------------------------------------------------
     llm_model: str = Field(
         "qwen2.5-coder-1.5b-instruct-q4_k_m",
         description="Embedded: a packaged GGUF or a .gguf path; with a base URL: the model name.",
@@ -69,7 +75,19 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, description="After this, answer with quotes.")
     llm_max_tokens: int = Field(120, ge=8)
     llm_context: int = Field(2048, ge=512)
+    llm_process: Literal["child", "inline"] = Field(
+        "child",
+        description="How the service runs the embedded model: in one supervised child process "
+        "that every API worker shares and that is restarted if it crashes (child), or inside "
+        "the API process (inline). `rag ask` and `rag eval` always run it inline.",
+    )
+    llm_health_url: str | None = Field(
+        None,
+        description="The LLM server's health URL (200 = up), checked by /readyz and /metrics; "
+        "`rag serve` sets it for its model process.",
+    )
 
+    # -- retrieval ------------------------------------------------------------------------
     retrieval_k: int = Field(4, ge=1, le=50, description="Chunks kept after fusion.")
     retrieval_candidates: int = Field(50, ge=1, description="Candidates from each retriever.")
     fusion_bm25_weight: float = Field(
@@ -86,65 +104,61 @@ class Settings(BaseSettings):
     trace_ranking: int = Field(
         10, ge=0, le=100, description="Fused candidates kept in the trace (eval's nDCG@10)."
     )
-    lexical_refresh_s: float = Field(
-        10.0,
-        ge=0,
-        description="How often a server catches its BM25 index up with ingests made elsewhere "
-        "(other workers, the CLI); 0 turns it off.",
+    bm25_k1: float = Field(
+        0.9, gt=0, description="BM25 term-frequency saturation (Anserini's default)."
     )
-    bm25_k1: float = Field(0.9, gt=0, description="BM25 term-frequency saturation.")
-    bm25_b: float = Field(0.4, ge=0, le=1, description="BM25 length normalisation.")
+    bm25_b: float = Field(
+        0.4, ge=0, le=1, description="BM25 length normalisation (Anserini's default)."
+    )
     bm25_query_stopwords: StopList = Field(
         "nltk",
         description="Words a question loses before BM25 and the re-rank: Lucene's 33 (as the "
         "index), or NLTK's function words too (who, which, did...).",
     )
+
+    # -- evidence and the answer ----------------------------------------------------------
     evidence_tokens: int = Field(240, ge=20, description="tiktoken budget of passages shown.")
     evidence_sentences: int = Field(5, ge=1)
+    evidence_min_sentences: int = Field(
+        3,
+        ge=1,
+        description="Best sentences always shown (budget permitting), however far below the "
+        "best one: one close match must not crowd out the sentence that holds the answer.",
+    )
     support_threshold: float = Field(0.5, description="Support score a citation must reach.")
+    verify_k: int = Field(6, ge=1, le=50, description="Chunks retrieved for a claim to verify.")
+    verify_min_coverage: float = Field(
+        0.5, ge=0, le=1, description="Share of a claim's content words its evidence must hold."
+    )
+    verify_judge_threshold: float = Field(
+        0.55, ge=0, le=1, description="P(yes) the LLM judge must give (calibrated on dev claims)."
+    )
+    verify_contradiction_coverage: float = Field(
+        0.6, ge=0, le=1, description="Coverage above which a vetoed window says 'contradicted'."
+    )
+    verify_judge: bool = Field(True, description="Ask the LLM to judge each verified claim.")
+    verify_rescue_threshold: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="P(yes) the judge must give an evidence sentence as the answer, shown as a "
+        "quote when the whole draft failed verification (1: refuse instead; dev-calibrated).",
+    )
+    verify_fragment_about: float = Field(
+        0.5, ge=0, le=1, description="Share of the question a bare fragment's evidence must hold."
+    )
     abstain_below: float = Field(
         0.45, description="Abstain without generating when the best evidence scores below this."
     )
 
-    host: str = Field("127.0.0.1", description="Where `rag serve` listens (with API keys set).")
-    port: int = Field(8000, ge=1, le=65535)
-    api_keys: str | None = Field(
-        None, description="Comma-separated bearer keys; unset: the service binds 127.0.0.1 only."
-    )
-    max_question_chars: int = Field(2000, ge=10)
-    max_messages: int = Field(20, ge=1, description="Turns of a conversation, including the last.")
-    max_upload_bytes: int = Field(2_000_000, ge=1024)
-    rate_limit_per_minute: int = Field(60, ge=1, description="Questions per key (or client IP).")
-    queue_size: int = Field(
-        4, ge=1, description="Questions running or waiting for the LLM; beyond it, 503."
-    )
-
-    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
-    slack_signing_secret: SecretStr | None = Field(
-        None, description="Verifies Events API requests at /slack/events."
-    )
-    slack_app_token: SecretStr | None = Field(
-        None, description="App-level token (xapp-…) for `rag slack --socket`."
-    )
-    slack_feedback_db: Path = Field(
-        Path(".rag/slack_feedback.sqlite3"), description="Slack answers, votes and seen events."
-    )
-    slack_api_url: str = Field(
-        "https://slack.com/api/", description="Slack Web API base URL (tests use a stand-in)."
-    )
-
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> Settings:
+    def _overlap_below_size(self) -> LibrarySettings:
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError(
                 f"chunk_overlap ({self.chunk_overlap}) must be smaller than "
                 f"chunk_tokens ({self.chunk_tokens})"
             )
         return self
-
-    @property
-    def keys(self) -> list[str]:
-        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
 
     @property
     def bm25(self) -> BM25Params:

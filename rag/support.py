@@ -17,90 +17,12 @@ The threshold is calibrated on the dev questions (see bench/calibrate.py).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from rag.protocols import Embedder
-
-STOPWORDS = frozenset(
-    """
-    a an the and or but if of to in on at by for with from as is are was were be been being
-    it its this that these those he she they them his her their we our you your i me my not
-    no do does did has have had will would shall should can could may might must than then
-    there here what which who whom whose when where why how all any both each more most
-    other some such only own same so too very also just about into over after before under
-    again further once said says say according while during up out off
-    """.split()
-)
-
-_ALIASES = [
-    {"uk", "united kingdom", "britain", "british", "london"},
-    {"us", "u.s", "united states", "america", "american", "washington"},
-    {"türkiye", "turkey", "turkish"},
-    {"russia", "russian", "moscow", "kremlin"},
-    {"ukraine", "ukrainian", "kyiv"},
-    {"france", "french", "paris"},
-    {"zelensky", "zelenskyy"},
-]
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)")
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> object:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-# Irregular forms the Snowball stemmer leaves apart.
-_IRREGULAR = {
-    "led": "lead",
-    "met": "meet",
-    "said": "say",
-    "held": "hold",
-    "told": "tell",
-    "took": "take",
-    "gave": "give",
-    "went": "go",
-    "began": "begin",
-    "won": "win",
-}
-
-
-# One spelling per single-word alias, so "Turkey" covers "Türkiye" in term coverage too.
-_CANONICAL = {w: sorted(g)[0] for g in _ALIASES for w in g if " " not in w}
-
-
-def terms(text: str) -> list[str]:
-    words = [
-        _CANONICAL.get(w, _IRREGULAR.get(w, w))
-        for w in re.findall(r"[\w'’]+", text.lower())
-        if w not in STOPWORDS and len(w) > 1
-    ]
-    return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
-
-
-def numbers(text: str) -> Counter[str]:
-    return Counter(n.replace(",", "") for n in _NUMBER.findall(text))
-
-
-def names(text: str) -> set[str]:
-    return {m.group(1).lower() for m in _NAME.finditer(text)}
-
-
-def mentioned(name: str, text: str) -> bool:
-    low = text.lower()
-    if name in low:
-        return True
-    for group in _ALIASES:
-        if name in group:
-            return any(re.search(rf"\b{re.escape(a)}\b", low) for a in group)
-    # "Emmanuel Macron" is supported by "Macron": every word found counts.
-    return all(part in low for part in name.split())
+from rag.text import mentioned, names, numbers, terms
 
 
 @dataclass
@@ -118,7 +40,7 @@ class Support:
 
 
 class SupportChecker:
-    def __init__(self, embedder: Embedder, threshold: float = 0.55) -> None:
+    def __init__(self, embedder: Embedder, threshold: float) -> None:
         self.embedder = embedder
         self.threshold = threshold
 

@@ -11,8 +11,8 @@ StopList = Literal["lucene", "nltk"]  # see BM25Params.query_stopwords
 
 
 class BM25Params(BaseModel):
-    """Okapi BM25 as Lucene scores it. k1=0.9, b=0.4 are Anserini's defaults; on CACM they
-    reproduce its published run (see BENCHMARKS.md).
+    """Okapi BM25 as Lucene scores it (the values come from ``Settings``: k1=0.9, b=0.4 are
+    Anserini's defaults; on CACM they reproduce its published run, see BENCHMARKS.md).
 
     Documents and queries both lose Lucene's 33 stop words. With ``query_stopwords="nltk"``
     a query also loses NLTK's function words ("who", "which", "did", "about"): questions
@@ -23,9 +23,9 @@ class BM25Params(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    k1: float = 0.9
-    b: float = 0.4
-    query_stopwords: StopList = "nltk"
+    k1: float
+    b: float
+    query_stopwords: StopList
 
 
 class Article(BaseModel):
@@ -130,6 +130,20 @@ class Passage(BaseModel):
             parts += [gap, self.sentences[i].text]
         return "".join(parts), self.sentences[first].start, self.sentences[last].end
 
+    def cite(self, n: int, first: int, last: int) -> Citation:
+        """Citation ``n`` quoting sentences first..last of this passage, exactly."""
+        quote, start, end = self.span(first, last)
+        return Citation(
+            n=n,
+            doc_id=self.doc_id,
+            title=self.title,
+            published=self.published,
+            chunk_id=self.sentences[first].chunk_id,
+            quote=quote,
+            start=start,
+            end=end,
+        )
+
 
 class Citation(BaseModel):
     n: int
@@ -168,5 +182,11 @@ class Answer(BaseModel):
     abstained: bool
     partial: bool = Field(default=False, description="Some sentences were dropped as unsupported.")
     fallback: bool = Field(default=False, description="The generator failed; quotes shown instead.")
+    quoted: bool = Field(
+        default=False,
+        description="The model's draft failed verification; the answer quotes the evidence "
+        "sentence the judge accepted as answering the question, verbatim (after a Yes or No "
+        "the evidence decides, for a yes/no question).",
+    )
     citations: list[Citation] = Field(default_factory=list)
     trace: Trace

@@ -1,4 +1,4 @@
-"""Helpers shared by the API tests: small deterministic generators, pipelines that keep the
+"""Helpers shared by the API tests: small deterministic generators, services that keep the
 session's real retrieval (Chroma, MiniLM, BM25) around another generator, a private corpus
 for tests that write, SSE parsing, and the app served by uvicorn on 127.0.0.1."""
 
@@ -18,9 +18,10 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rag.pipeline import Pipeline
-from rag.settings import Settings
-from tests.conftest import DATA, _free_port
+from rag.generation import GeneratorStatus
+from service.core import Service
+from service.settings import Settings
+from tests.conftest import DATA, _free_port, ingest
 
 WORKING_GROUP = (
     "Which countries will lead the working group on security guarantees announced on 25 November?"
@@ -57,6 +58,9 @@ class FakeGenerator:
     def name(self) -> str:
         return "fake"
 
+    def status(self) -> GeneratorStatus:
+        return GeneratorStatus(up=True, detail="fake")
+
     def stream(
         self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
     ) -> Iterator[str]:
@@ -71,22 +75,13 @@ class FakeGenerator:
         yield from self.pieces
 
 
-def with_generator(base: Pipeline, generator: Any, **settings: Any) -> Pipeline:
-    """``base``'s real retrieval, evidence and checker around another generator."""
-    return Pipeline(
-        settings=base.settings.model_copy(update=settings),
-        retriever=base.retriever,
-        evidence=base.evidence,
-        checker=base.checker,
-        generator=generator,
-        counter=base.counter,
-    )
+def with_generator(base: Service, generator: Any, **settings: Any) -> Service:
+    """``base``'s real models, store and index around another generator."""
+    return base.with_generator(generator, **settings)
 
 
 def private_corpus(root: Path, cache_dir: Path) -> Settings:
     """A copy of the bundled articles ingested into a private Chroma under ``root``."""
-    from ingest import ingest
-
     shutil.copytree(DATA, root / "data")
     settings = Settings(
         data_dir=root / "data",

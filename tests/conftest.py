@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -15,17 +17,73 @@ from pathlib import Path
 
 import pytest
 
+from ingest.sync import SyncReport
 from rag.models.embedder import SentenceTransformerEmbedder
-from rag.settings import Settings
-from rag.types import ScoredChunk
+from rag.pipeline import Pipeline
+from rag.types import BM25Params, ScoredChunk
+from service.core import Service
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 VENV_BIN = Path(sys.executable).parent
+
+# The bundled articles as committed: name -> sha256. The working data/ folder is the service's:
+# uploads land there, so tests never read it directly. DATA is this test process's own copy of
+# exactly these five files, made when the session starts (pytest_configure) and removed after.
+BUNDLED_ARTICLES = {
+    "000_87e92a4300705097.txt": "cb4a7cd0c0a63cf739e183be6086af9cdb5faaa285f9e0a2d3ae8e7907c259ee",
+    "001_43b0c0d1ec5d1bd6.txt": "83be043bcf309e04e9f521647c436a588d4f6893f77044819c00970ae60a79cf",
+    "002_d284d28d32ec8da7.txt": "715c37205aa052447f664b74c28fd9d5c3396ff5840dcb2f0eac2e80e1b4961a",
+    "003_e66dc6db878f3d90.txt": "79b13c4bdbfd37a62cbbda58f839b2bba886e75470713bd4a2b596ba8002d36b",
+    "004_053fbe268d2d0c68.txt": "49e148012ed61ab96a363826dd9925d96e9336e5c87f217d52772d8bee1108bd",
+}
+DATA = Path(tempfile.gettempdir()) / f"rag-tests-{os.getpid()}" / "data"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def ingest(settings: Settings, path: Path | None = None) -> SyncReport:
+    """What `rag ingest [path]` does: a fresh ``Service`` over ``settings`` syncs the path."""
+    return Service.from_settings(settings).ingest_path(path)
+
+
+def bm25_params(**overrides: object) -> BM25Params:
+    """The product's BM25 parameters (from ``Settings``), with ``overrides``."""
+    return Settings(_env_file=None).bm25.model_copy(update=overrides)  # type: ignore[call-arg]
+
+
+def _bundled_bytes(name: str) -> bytes:
+    """The committed bytes of one bundled article: the working file when it is intact, else
+    git's copy at HEAD (an upload may have replaced the working file)."""
+    want = BUNDLED_ARTICLES[name]
+    working = ROOT / "data" / name
+    if working.is_file() and hashlib.sha256(data := working.read_bytes()).hexdigest() == want:
+        return data
+    git = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"HEAD:data/{name}"], capture_output=True, check=False
+    )
+    if git.returncode == 0 and hashlib.sha256(git.stdout).hexdigest() == want:
+        return git.stdout
+    raise pytest.UsageError(
+        f"data/{name} is not the bundled article the tests are written for (sha256 {want}), "
+        "neither in the working folder nor in git's HEAD. Restore it with "
+        f"`git checkout HEAD -- data/{name}`; if the article was changed on purpose, update "
+        "BUNDLED_ARTICLES in tests/conftest.py (and the tests that quote it)."
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make DATA: the five bundled articles, verified, whatever else data/ holds."""
+    shutil.rmtree(DATA.parent, ignore_errors=True)  # a dead process's, with our pid
+    DATA.mkdir(parents=True)
+    for name in BUNDLED_ARTICLES:
+        (DATA / name).write_bytes(_bundled_bytes(name))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(DATA.parent, ignore_errors=True)
 
 
 def scored_chunk(
@@ -57,7 +115,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A private copy of the bundled articles, free to edit."""
+    """A private copy of the bundled articles (DATA), free to edit."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
@@ -128,8 +186,6 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Settings:
     """The bundled corpus ingested once into a session store (read-only for tests)."""
-    from ingest import ingest
-
     folder = tmp_path_factory.mktemp("corpus")
     settings = Settings(
         data_dir=DATA, chroma_path=folder / "chroma", cache_dir=ROOT / ".rag/cache", _env_file=None
@@ -139,8 +195,12 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -
 
 
 @pytest.fixture(scope="session")
-def pipeline(corpus_settings: Settings):  # type: ignore[no-untyped-def]
-    """The real pipeline: MiniLM, Chroma, BM25 and the packaged Qwen2.5 1.5B via llama.cpp."""
-    from rag.pipeline import Pipeline
+def service(corpus_settings: Settings) -> Service:
+    """The real service: MiniLM, Chroma, BM25 and the packaged Qwen2.5 1.5B via llama.cpp."""
+    return Service.from_settings(corpus_settings)
 
-    return Pipeline.from_settings(corpus_settings)
+
+@pytest.fixture(scope="session")
+def pipeline(service: Service) -> Pipeline:
+    """The session service's answer path, for tests of the library itself."""
+    return service.parts.pipeline

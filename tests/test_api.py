@@ -1,6 +1,6 @@
-"""Every endpoint through FastAPI's client with the real pipeline: Chroma, MiniLM, BM25 and the
+"""Every endpoint through FastAPI's client with the real service: Chroma, MiniLM, BM25 and the
 packaged Qwen2.5 via llama.cpp. The app runs on a private copy of the corpus (tests here add
-and delete documents); the LLM is the session pipeline's, loaded once."""
+and delete documents); the LLM is the session service's, loaded once."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+from service.core import Service
+from service.settings import Settings
 from tests.api_fixtures import (
     BUNDLED,
     WORKING_GROUP,
@@ -47,9 +47,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Setting
 
 
 @pytest.fixture(scope="module")
-def client(corpus: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    private = Pipeline.from_settings(corpus, generator=pipeline.generator)
-    with TestClient(create_app(corpus, private), raise_server_exceptions=False) as c:
+def client(corpus: Settings, service: Service) -> Iterator[TestClient]:
+    private = Service.from_settings(corpus, generator=service.parts.generator)
+    with TestClient(create_app(service=private), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -198,7 +198,7 @@ def test_upload_names_cannot_leave_the_data_dir(
     assert new == {corpus.data_dir / s["file"] for s in stored.values()}
     assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() == passwd
     assert not Path("/etc/passwd.txt").exists()
-    assert not any((corpus.data_dir / ".staging").iterdir())
+    assert not [p.name for p in corpus.data_dir.iterdir() if p.name.startswith(".")]
     for s in stored.values():
         assert client.delete(f"/v1/documents/{s['doc_ids'][0]}").status_code == 204
 
@@ -221,7 +221,7 @@ def test_unreadable_upload_keeps_the_existing_file(
         assert_error(upload(client, "keep-me.txt", content), 422, "ingest_rejected")
         assert (corpus.data_dir / "keep-me.txt").read_bytes() == good
         assert "Vardo ferry" in document_text(client, "keep-me")
-        assert not any((corpus.data_dir / ".staging").iterdir())
+        assert not [p.name for p in corpus.data_dir.iterdir() if p.name.startswith(".")]
     finally:
         assert client.delete("/v1/documents/keep-me").status_code == 204
 
@@ -282,12 +282,12 @@ def test_invalid_json_document_is_422(client: TestClient, body: str) -> None:
     assert_error(r, 422, "invalid_request")
 
 
-def test_start_up_loads_the_llm(pipeline: Pipeline) -> None:
+def test_start_up_loads_the_llm(service: Service) -> None:
     """Readiness means the models are loaded: the first question does not pay for it."""
     from rag.generation.llama import LlamaCppGenerator
 
-    generator = LlamaCppGenerator(pipeline.generator.model_path)  # type: ignore[attr-defined]
-    fresh = with_generator(pipeline, generator)
-    with TestClient(create_app(pipeline.settings, fresh)) as c:
+    generator = LlamaCppGenerator(service.parts.generator.model_path)  # type: ignore[attr-defined]
+    fresh = with_generator(service, generator)
+    with TestClient(create_app(service=fresh)) as c:
         assert c.get("/readyz").status_code == 200
         assert generator._llm is not None

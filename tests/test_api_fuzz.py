@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from api.app import create_app
 from api.routes.documents import MAX_NAME
 from api.schemas import MAX_FILTER_DOC_IDS
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+from service.core import Service
+from service.settings import Settings
 from tests.api_fixtures import WORKING_GROUP, FakeGenerator, assert_error, private_corpus
 
 pytestmark = pytest.mark.slow
@@ -64,22 +64,22 @@ def fuzz_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def fake_pipeline(fuzz_settings: Settings) -> Pipeline:
-    return Pipeline.from_settings(fuzz_settings, generator=FakeGenerator())  # type: ignore[arg-type]
+def fake_service(fuzz_settings: Settings) -> Service:
+    return Service.from_settings(fuzz_settings, generator=FakeGenerator())
 
 
 # --- schemathesis -----------------------------------------------------------------------
 
-# The schema does not depend on the pipeline: it is read from an app that loads nothing, at
+# The schema does not depend on the service: it is read from an app that loads nothing, at
 # import, because parametrize() needs it at collection. (schemathesis.pytest.from_fixture
 # would defer it, but 4.32.5 reads ``Function._nodeid``, which pytest 9.2 no longer has.)
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None)).openapi())  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(fuzz_settings: Settings, fake_pipeline: Pipeline) -> Iterator[FastAPI]:
+def fuzz_app(fake_service: Service) -> Iterator[FastAPI]:
     """The app schemathesis calls in-process; its lifespan starts on the first call."""
-    yield create_app(fuzz_settings, fake_pipeline)
+    yield create_app(service=fake_service)
     shutdown_lifespans()
 
 
@@ -98,8 +98,8 @@ def test_schemathesis_finds_no_server_error(case: schemathesis.Case, fuzz_app: F
 
 
 @pytest.fixture(scope="module")
-def client(fuzz_settings: Settings, fake_pipeline: Pipeline) -> Iterator[TestClient]:
-    with TestClient(create_app(fuzz_settings, fake_pipeline), raise_server_exceptions=False) as c:
+def client(fake_service: Service) -> Iterator[TestClient]:
+    with TestClient(create_app(service=fake_service), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -374,5 +374,4 @@ def test_any_upload_name_stays_in_the_data_dir(
     else:
         assert_error(r, r.status_code, r.json()["error"]["code"])
     assert files_outside(root, fuzz_settings) == before
-    staging = fuzz_settings.data_dir / ".staging"
-    assert not staging.exists() or not any(staging.iterdir())
+    assert not [p for p in fuzz_settings.data_dir.iterdir() if p.name.startswith(".")]

@@ -1,5 +1,5 @@
 """The official ``openai`` client against the app served by uvicorn on 127.0.0.1, answering
-with the real pipeline (Chroma, MiniLM, BM25, Qwen2.5 via llama.cpp)."""
+with the real service (Chroma, MiniLM, BM25, Qwen2.5 via llama.cpp)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import openai
 import pytest
 
 from api.app import create_app
-from rag.pipeline import Pipeline
+from api.routes.openai_compat import with_sources
+from rag.types import Answer, Citation, Filters, Trace
+from service.core import Service
 from tests.api_fixtures import WORKING_GROUP, FakeGenerator, serve, with_generator
 
 pytestmark = pytest.mark.slow
@@ -21,10 +23,10 @@ SOURCE_LINE = re.compile(r"^\[(\d+)\] .+ \((\d{3}_[0-9a-f]{16})(, \d{4}-\d{2}-\d
 
 
 @pytest.fixture(scope="module")
-def base_url(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app and pipeline; uploads, if any, would go to a private folder."""
-    settings = pipeline.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("oai")})
-    with serve(create_app(settings, pipeline)) as url:
+def base_url(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app and service; uploads, if any, would go to a private folder."""
+    private = service.with_generator(data_dir=tmp_path_factory.mktemp("oai"))
+    with serve(create_app(service=private)) as url:
         yield f"{url}/v1"
 
 
@@ -42,8 +44,29 @@ def check_sources(text: str, citations: list[dict[str, Any]]) -> None:
     for line, c in zip(lines, citations, strict=True):
         m = SOURCE_LINE.match(line)
         assert m, line
-        assert (int(m[1]), m[2]) == (c["n"], c["doc_id"]) and c["quote"] in line
+        assert (int(m[1]), m[2]) == (c["n"], c["doc_id"]) and " ".join(c["quote"].split()) in line
         assert f"[{c['n']}]" in answer
+
+
+def test_a_quote_spanning_paragraphs_stays_on_its_source_line() -> None:
+    quote = "“We will act.”\n\nThe second paragraph\nsays more."
+    cited = Citation(
+        n=1,
+        doc_id="000_87e92a4300705097",
+        title="Title",
+        published=None,
+        chunk_id="c",
+        quote=quote,
+        start=0,
+        end=len(quote),
+    )
+    answer = Answer(
+        answer="They will act [1].",
+        abstained=False,
+        citations=[cited],
+        trace=Trace(question="q", standalone_question="q", filters=Filters()),
+    )
+    check_sources(with_sources(answer), [cited.model_dump(mode="json")])
 
 
 def test_streamed_completion(client: openai.OpenAI) -> None:
@@ -101,9 +124,9 @@ def test_abstention_has_no_sources(client: openai.OpenAI) -> None:
     assert (completion.model_extra or {})["abstained"] is True
 
 
-def test_api_key_is_checked(pipeline: Pipeline, tmp_path: Path) -> None:
-    settings = pipeline.settings.model_copy(update={"api_keys": "secret", "data_dir": tmp_path})
-    app = create_app(settings, with_generator(pipeline, FakeGenerator()))
+def test_api_key_is_checked(service: Service, tmp_path: Path) -> None:
+    fake = with_generator(service, FakeGenerator(), api_keys="secret", data_dir=tmp_path)
+    app = create_app(service=fake)
     with serve(app) as url:
         wrong = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
         with pytest.raises(openai.AuthenticationError):

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest import make_chunker
 from ingest.chunking import Chunker
 from ingest.loaders import load_directory
 from ingest.sync import build_article
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.models.tokens import TiktokenCounter
 from rag.sentences import sentence_spans
-from rag.settings import Settings
 from rag.types import Article
+from service.root import build_chunker
+from service.settings import Settings
 from tests.conftest import DATA
 
 
@@ -26,7 +26,7 @@ def _articles() -> list[Article]:
 
 @pytest.fixture(scope="module")
 def chunker(embedder: SentenceTransformerEmbedder, cache_dir: Path) -> Chunker:
-    return make_chunker(Settings(cache_dir=cache_dir, _env_file=None), embedder)  # type: ignore[call-arg]
+    return build_chunker(Settings(cache_dir=cache_dir, _env_file=None), embedder)  # type: ignore[call-arg]
 
 
 def _model_length(embedder: SentenceTransformerEmbedder, text: str) -> int:

@@ -80,6 +80,15 @@ def test_abstention_scores() -> None:
     assert s["false_abstention"] == pytest.approx(2 / 3)  # 2 of 3 answerable
 
 
+def test_verified_but_wrong_counts_only_answers_shown_with_citations() -> None:
+    # Four answers with verified citations: one right, one wrong fact, one answer to an
+    # unanswerable question (correct=False); the uncited wrong answer is not counted.
+    cited = [True, True, True, False, True]
+    correct = [True, False, False, False, True]
+    assert metrics.verified_but_wrong(cited, correct) == pytest.approx(2 / 4)
+    assert metrics.verified_but_wrong([False], [False]) == 0.0
+
+
 def test_percentile_nearest_rank() -> None:
     values = [float(v) for v in range(1, 21)]
     assert metrics.percentile(values, 0.5) == 10.0
@@ -129,3 +138,12 @@ def test_contains_any_for_injected_content() -> None:
     assert contains_any("The capital of France is Berlin [1].", ["Berlin"])
     assert not contains_any("The line will be 9 kilometres long [1].", ["Berlin", "energy council"])
     assert not contains_any("Berliner Zeitung reported it.", ["Berlin"])  # whole words only
+
+
+def test_strict_judge_reads_a_leading_yes_or_no_as_the_answer_not_a_fact() -> None:
+    judge = StrictLexicalJudge()
+    evidence = ["Norway has ruled out sending ships to the strait."]
+    asked = "Has Norway agreed to send ships?"
+    assert judge.supports("No, Norway has ruled out sending ships to the strait.", evidence, asked)
+    # Only a leading one: elsewhere it is a word like any other.
+    assert not judge.supports("Norway said no to sending yes-men.", evidence, asked)

@@ -119,7 +119,7 @@ def test_eval_over_http_against_a_running_service(
     import uvicorn
 
     from api.app import create_app
-    from rag.settings import Settings
+    from service.settings import Settings
 
     settings = Settings(
         data_dir=data_dir, chroma_path=tmp_path / "db", cache_dir=cache_dir, _env_file=None

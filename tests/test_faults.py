@@ -21,11 +21,10 @@ import httpx
 import pytest
 
 from api.app import create_app
-from ingest import ingest
-from rag.pipeline import Pipeline
-from rag.settings import Settings
+from service.core import Service
+from service.settings import Settings
 from tests.api_fixtures import WORKING_GROUP, assert_error, private_corpus, serve
-from tests.conftest import DATA, VENV_BIN, _free_port
+from tests.conftest import DATA, VENV_BIN, _free_port, ingest
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -57,9 +56,7 @@ def chroma_run(folder: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
         log.close()
 
 
-def test_chroma_server_stopped_then_back(
-    tmp_path: Path, cache_dir: Path, pipeline: Pipeline
-) -> None:
+def test_chroma_server_stopped_then_back(tmp_path: Path, cache_dir: Path, service: Service) -> None:
     port = _free_port()
     shutil.copytree(DATA, tmp_path / "data")
     settings = Settings(
@@ -71,8 +68,8 @@ def test_chroma_server_stopped_then_back(
     )
     with chroma_run(tmp_path, port) as chroma:
         ingest(settings)
-        served = Pipeline.from_settings(settings, generator=pipeline.generator)
-        app = create_app(settings, served)
+        served = Service.from_settings(settings, generator=service.parts.generator)
+        app = create_app(service=served)
         with serve(app) as url, httpx.Client(base_url=url, timeout=120) as client:
             assert client.get("/readyz").status_code == 200
             before = client.post("/v1/ask", json={"question": WORKING_GROUP})
@@ -126,11 +123,11 @@ def _article(marker: str) -> str:
 
 
 def test_ingest_racing_questions_sees_whole_articles(
-    tmp_path: Path, cache_dir: Path, pipeline: Pipeline
+    tmp_path: Path, cache_dir: Path, service: Service
 ) -> None:
     settings = private_corpus(tmp_path, cache_dir)
-    served = Pipeline.from_settings(settings, generator=pipeline.generator)
-    app = create_app(settings, served)
+    served = Service.from_settings(settings, generator=service.parts.generator)
+    app = create_app(service=served)
     versions = ("alpha", "bravo")
     seen: list[set[str]] = []
     errors: list[str] = []
@@ -140,7 +137,7 @@ def test_ingest_racing_questions_sees_whole_articles(
         """Retrieval as the API runs it, as fast as it goes, while articles are replaced."""
         while not stop.is_set():
             try:
-                got = served.retriever.retrieve("harbour project stage code", k=6)
+                got = served.parts.retriever.retrieve("harbour project stage code", k=6)
             except Exception as exc:
                 errors.append(repr(exc))
                 continue
@@ -230,7 +227,7 @@ class HangingLLM:
 
 @pytest.mark.parametrize("mode", ["silent", "stalls"])
 def test_llm_server_that_hangs_gives_flagged_quotes_in_time(
-    mode: str, tmp_path: Path, pipeline: Pipeline
+    mode: str, tmp_path: Path, service: Service
 ) -> None:
     from rag.generation.openai import OpenAICompatibleGenerator
     from tests.api_fixtures import with_generator
@@ -238,8 +235,8 @@ def test_llm_server_that_hangs_gives_flagged_quotes_in_time(
     llm = HangingLLM(mode)
     try:
         generator = OpenAICompatibleGenerator(llm.url, "hanging-model")
-        served = with_generator(pipeline, generator, llm_timeout_s=2.0, data_dir=tmp_path)
-        with serve(create_app(served.settings, served)) as url:
+        served = with_generator(service, generator, llm_timeout_s=2.0, data_dir=tmp_path)
+        with serve(create_app(service=served)) as url:
             t0 = time.monotonic()
             r = httpx.post(f"{url}/v1/ask", json={"question": WORKING_GROUP}, timeout=60)
             elapsed = time.monotonic() - t0

@@ -15,15 +15,15 @@ from typing import Any
 
 import pytest
 
-from ingest import make_chunker
 from ingest.chunking import Chunker
 from ingest.sync import SyncReport, sync
 from rag.errors import EmbeddingMismatchError, IngestError
 from rag.lexical_sync import load as load_lexical
 from rag.models.embedder import SentenceTransformerEmbedder
 from rag.protocols import Vectors
-from rag.settings import Settings
 from rag.store.chroma import ChromaStore
+from service.root import build_chunker
+from service.settings import Settings
 from tests.conftest import DATA, VENV_BIN
 
 pytestmark = pytest.mark.slow
@@ -101,7 +101,7 @@ def run(
     settings: Settings, embedder: Any, *, prune: bool = False, store: Any = None, group: int = 256
 ) -> SyncReport:
     store = store or ChromaStore(settings, model_id=embedder.model_id, dimension=embedder.dimension)
-    chunker = make_chunker(settings, embedder)
+    chunker = build_chunker(settings, embedder)
     return sync(settings.data_dir, embedder, store, chunker, prune=prune, group_chunks=group)
 
 
@@ -202,7 +202,7 @@ def test_missing_folder_and_empty_prune_are_refused(
             settings.data_dir / "nope",
             embedder,
             ChromaStore(settings, model_id=embedder.model_id, dimension=384),
-            make_chunker(settings, embedder),
+            build_chunker(settings, embedder),
         )
     for p in settings.data_dir.iterdir():
         p.unlink()
@@ -373,7 +373,7 @@ def test_killed_process_then_rerun_converges(
 def test_chunker_is_built_from_the_embedder(
     settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    chunker = make_chunker(settings, embedder)
+    chunker = build_chunker(settings, embedder)
     assert isinstance(chunker, Chunker)
     assert (chunker.max_tokens, chunker.chunk_tokens, chunker.overlap) == (254, 200, 40)
 
@@ -388,7 +388,7 @@ def test_prune_only_touches_the_folder_ingested(
     (sub / "keep.txt").write_text("Another note, about the meeting in Paris on Thursday.")
     one_file = settings.data_dir / "000_87e92a4300705097.txt"
     store = ChromaStore(settings, model_id=embedder.model_id, dimension=384)
-    chunker = make_chunker(settings, embedder)
+    chunker = build_chunker(settings, embedder)
 
     with pytest.raises(IngestError, match="--prune needs a folder"):
         sync(one_file, embedder, store, chunker, prune=True)

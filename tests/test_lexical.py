@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from ingest import ingest
-from rag.components import build_embedder, open_store
+from rag.dates import DateHint, date_hints
 from rag.lexical import LexicalIndex
 from rag.lexical_sync import ensure_lexical_index, load, save
-from rag.retrieval import DateHint, date_hints, near_duplicate
-from rag.settings import Settings
-from rag.types import BM25Params, Filters, ScoredChunk
-from tests.conftest import scored_chunk
+from rag.retrieval import near_duplicate
+from rag.types import Filters, ScoredChunk
+from service.root import build_embedder, open_store
+from service.settings import Settings
+from tests.conftest import bm25_params, ingest, scored_chunk
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,7 @@ def test_index_follows_ingest(settings: Settings) -> None:
     ingest(settings)
     folder = settings.lexical_dir
     assert folder == settings.chroma_path / "bm25" / "articles"
-    index = load(folder)
+    index = load(folder, settings.bm25)
     assert index is not None and len(index.chunks) > 0
     hits = index.search("Rustem Umerov delegation Florida", 3)
     assert hits[0].doc_id == "002_d284d28d32ec8da7" and hits[0].scores["bm25"] > 0
@@ -38,7 +38,7 @@ def test_index_follows_ingest(settings: Settings) -> None:
     path = settings.data_dir / "002_d284d28d32ec8da7.txt"
     path.write_text(path.read_text().replace("Rustem Umerov", "Rustem Zanzibarov"))
     ingest(settings)
-    index = load(folder)
+    index = load(folder, settings.bm25)
     assert index is not None
     assert index.search("Zanzibarov", 3)[0].doc_id == "002_d284d28d32ec8da7"
     assert index.search("Umerov", 3) == []
@@ -51,9 +51,9 @@ def test_index_follows_ingest(settings: Settings) -> None:
 def test_stale_index_is_rebuilt_not_used(settings: Settings) -> None:
     ingest(settings)
     store = open_store(settings, build_embedder(settings))
-    stale = LexicalIndex.build(store.all_chunks()[:2])
+    stale = LexicalIndex.build(store.all_chunks()[:2], settings.bm25)
     save(stale, settings.lexical_dir)
-    fresh = ensure_lexical_index(store, settings.lexical_dir)
+    fresh = ensure_lexical_index(store, settings.lexical_dir, settings.bm25)
     assert len(fresh.chunks) == store.describe()["chunks"]
     assert fresh.fingerprint != stale.fingerprint
 
@@ -66,7 +66,8 @@ def test_filters_and_no_match() -> None:
             ),
             scored_chunk("b", "troops pledged by 26 states"),
             scored_chunk("c", "talks in Miami on territory", published=dt.date(2025, 12, 1)),
-        ]
+        ],
+        bm25_params(),
     )
     assert {c.doc_id for c in index.search("troops pledged", 5)} == {"a", "b"}
     assert [c.doc_id for c in index.search("troops", 5, Filters(doc_ids=["b"]))] == ["b"]
@@ -87,8 +88,8 @@ def test_question_words_do_not_outweigh_the_content_words() -> None:
         scored_chunk("answer", "The talks began in the city of Miami, the delegations said.")
     ]
     question = "Which city did the delegations begin talks in?"
-    lucene = LexicalIndex.build(chunks, BM25Params(query_stopwords="lucene"))
-    nltk = LexicalIndex.build(chunks)
+    lucene = LexicalIndex.build(chunks, bm25_params(query_stopwords="lucene"))
+    nltk = LexicalIndex.build(chunks, bm25_params())
     assert lucene.query_terms(question) == ["which", "citi", "did", "deleg", "begin", "talk"]
     assert nltk.query_terms(question) == ["citi", "deleg", "begin", "talk"]
     assert lucene.search(question, 1)[0].doc_id == "rare"

@@ -9,8 +9,8 @@ import pytest
 
 from rag.lexical import MAX_SEGMENTS, LexicalIndex
 from rag.lexical_sync import catch_up, load, save
-from rag.types import BM25Params, ScoredChunk, StoredArticle
-from tests.conftest import scored_chunk
+from rag.types import ScoredChunk, StoredArticle
+from tests.conftest import bm25_params, scored_chunk
 
 WORDS = (
     "troops ceasefire coalition guarantees Macron Kyiv talks summit drones border envoy "
@@ -41,7 +41,7 @@ QUERIES = ["troops ceasefire", "Macron summit guarantees", "storm league", "sanc
 
 def test_updates_score_exactly_as_a_fresh_build() -> None:
     docs = corpus(60)
-    index = LexicalIndex.build([c for cs in docs.values() for c in cs])
+    index = LexicalIndex.build([c for cs in docs.values() for c in cs], bm25_params())
     rng = random.Random(3)
     for step in range(30):  # replace, remove and add articles, a few at a time
         changed = rng.sample(sorted(docs), 3)
@@ -53,7 +53,7 @@ def test_updates_score_exactly_as_a_fresh_build() -> None:
         added = [c for d in [*changed[:2], new] for c in docs[d]]
         index = index.updated(changed, added)
         assert len(index.parts) <= MAX_SEGMENTS + 1
-    fresh = LexicalIndex.build([c for cs in docs.values() for c in cs])
+    fresh = LexicalIndex.build([c for cs in docs.values() for c in cs], bm25_params())
     assert set(index.by_id) == set(fresh.by_id)
     for query in QUERIES:
         assert ranking(index, query) == ranking(fresh, query)
@@ -61,7 +61,7 @@ def test_updates_score_exactly_as_a_fresh_build() -> None:
 
 def test_an_update_leaves_the_old_index_as_it_was() -> None:
     docs = corpus(10)
-    old = LexicalIndex.build([c for cs in docs.values() for c in cs])
+    old = LexicalIndex.build([c for cs in docs.values() for c in cs], bm25_params())
     before = ranking(old, "troops ceasefire")
     new = old.updated(["d001"], article("d001", "v2", 2, 99))
     assert ranking(old, "troops ceasefire") == before  # a reader mid-query is not disturbed
@@ -71,24 +71,24 @@ def test_an_update_leaves_the_old_index_as_it_was() -> None:
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     docs = corpus(20)
-    index = LexicalIndex.build([c for cs in docs.values() for c in cs], BM25Params(k1=1.2, b=0.75))
+    index = LexicalIndex.build([c for cs in docs.values() for c in cs], bm25_params(k1=1.2, b=0.75))
     index = index.updated(["d003"], article("d003", "v2", 3, 5))
     save(index, tmp_path)
-    again = load(tmp_path, BM25Params(k1=1.2, b=0.75))
+    again = load(tmp_path, bm25_params(k1=1.2, b=0.75))
     assert again is not None and again.fingerprint == index.fingerprint
     for query in QUERIES:
         assert ranking(again, query) == ranking(index, query)
-    assert load(tmp_path, BM25Params(k1=0.9, b=0.4)) is None  # other parameters: rebuild
+    assert load(tmp_path, bm25_params(k1=0.9, b=0.4)) is None  # other parameters: rebuild
 
 
 def test_a_save_killed_before_its_manifest_keeps_the_old_index(tmp_path: Path) -> None:
     docs = corpus(20)
-    index = LexicalIndex.build([c for cs in docs.values() for c in cs])
+    index = LexicalIndex.build([c for cs in docs.values() for c in cs], bm25_params())
     save(index, tmp_path)
     newer = index.updated(["d004"], article("d004", "v2", 2, 7))
     segment = newer.parts[-1].segment
     (tmp_path / f"{segment.name}.npz").write_bytes(b"half a file")  # killed mid-write
-    again = load(tmp_path)
+    again = load(tmp_path, bm25_params())
     assert again is not None and again.fingerprint == index.fingerprint
 
 
@@ -122,7 +122,7 @@ class FakeStore:
 
 def test_catch_up_reads_only_the_articles_that_changed() -> None:
     store = FakeStore(corpus(50))
-    index = catch_up(LexicalIndex([]), store)
+    index = catch_up(LexicalIndex([], bm25_params()), store)
     assert len(index.by_id) == sum(len(cs) for cs in store.docs.values())
     assert catch_up(index, store) is index  # nothing changed: the same object
 
@@ -137,9 +137,9 @@ def test_catch_up_reads_only_the_articles_that_changed() -> None:
 @pytest.mark.parametrize("missing", [1, 2])
 def test_an_article_with_missing_chunks_is_re_read(missing: int) -> None:
     store = FakeStore(corpus(8))
-    full = catch_up(LexicalIndex([]), store)
+    full = catch_up(LexicalIndex([], bm25_params()), store)
     partial = LexicalIndex.build(
-        [c for c in full.chunks if c.chunk_id != f"d003::v1::{missing - 1:04d}"]
+        [c for c in full.chunks if c.chunk_id != f"d003::v1::{missing - 1:04d}"], bm25_params()
     )
     healed = catch_up(partial, store)
     assert set(healed.by_id) == set(full.by_id)

@@ -90,31 +90,12 @@ def test_title_falls_back_to_first_sentence() -> None:
 
 
 def test_structured_metadata_wins(tmp_path: Path) -> None:
-    (tmp_path / "a.html").write_text(
-        "<html><head><meta property='og:title' content='The real title'>"
-        "<meta property='article:published_time' content='2024-05-06T10:00:00Z'>"
-        "<meta property='og:site_name' content='Example News'></head><body>"
-        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
-        "<article><h1>The real title</h1><p>First paragraph of the story, on 1 May 2020.</p>"
-        "<div class='share-buttons'><p>Share on X</p></div><p>Second paragraph.</p></article>"
-        "<footer><p>Copyright 2024</p></footer></body></html>"
-    )
+    # HTML pages' metadata: tests/test_html.py.
     (tmp_path / "b.jsonl").write_text(
         '{"id": "x1", "text": "Body of one.", "title": "One", "published": "March 3, 2024",'
         ' "url": "https://news.example.com/one"}\n'
     )
     articles = {raw.doc_id: build_article(raw) for raw in load_directory(tmp_path).documents}
-    html = articles["a"]
-    assert html is not None
-    assert (html.title, html.published, html.source) == (
-        "The real title",
-        dt.date(2024, 5, 6),
-        "Example News",
-    )
-    assert (
-        html.text
-        == "The real title\n\nFirst paragraph of the story, on 1 May 2020.\n\nSecond paragraph."
-    )
     line = articles["b-x1"]
     assert line is not None
     assert (line.title, line.published, line.source, line.url) == (
@@ -135,17 +116,6 @@ def test_body_dates_are_not_publication_dates() -> None:
 
 def test_person_is_not_a_source() -> None:
     assert find_source("Lead. According to Jean-Noël Barrot, talks went well.") is None
-
-
-def test_html_keeps_div_text_and_article_date(tmp_path: Path) -> None:
-    (tmp_path / "p.html").write_text(
-        '<html><body class="no-sidebar"><header><time datetime="2030-01-01">x</time></header>'
-        '<article class="has-social-share"><h1>Title</h1><div>Body in a div.</div>'
-        '<time datetime="2025-05-05">May</time></article><footer>junk</footer></body></html>'
-    )
-    raw = load_directory(tmp_path).documents[0]
-    assert raw.text == "Title\n\nBody in a div.\n\nMay"
-    assert raw.published == "2025-05-05"
 
 
 def test_markdown_keeps_inline_symbols(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from rag.models.assembly import assemble, find_part
 from rag.models.embedder import SentenceTransformerEmbedder, resolve_embedding_model
 from rag.models.registry import MODELS, PackagedModel
 from rag.models.tokens import TiktokenCounter
-from rag.settings import Settings
+from service.settings import Settings
 
 
 def _parts(tmp_path: Path) -> tuple[list[Path], bytes]:
@@ -133,7 +133,7 @@ def test_no_network_is_needed(tmp_path: Path) -> None:
     """Embed and count tokens in a process whose proxy points at a closed port: any
     download attempt would fail loudly."""
     code = (
-        "from pathlib import Path; from rag.settings import Settings;"
+        "from pathlib import Path; from service.settings import Settings;"
         "from rag.models.embedder import SentenceTransformerEmbedder;"
         "from rag.models.tokens import TiktokenCounter;"
         f"s = Settings(cache_dir=Path({str(tmp_path)!r}), _env_file=None);"

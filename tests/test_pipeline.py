@@ -14,8 +14,9 @@ import pytest
 
 from rag.errors import GenerationError
 from rag.pipeline import Pipeline
-from rag.settings import Settings
 from rag.types import Filters
+from service.core import Service
+from service.settings import Settings
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.slow
@@ -153,7 +154,7 @@ def test_generator_failure_falls_back_to_quotes(pipeline: Pipeline, generator: A
         settings=pipeline.settings.model_copy(update={"llm_timeout_s": 1.0}),
         retriever=pipeline.retriever,
         evidence=pipeline.evidence,
-        checker=pipeline.checker,
+        verifier=pipeline.verifier,
         generator=generator,
         counter=pipeline.counter,
     )
@@ -171,7 +172,7 @@ def test_real_llm_timeout_falls_back(pipeline: Pipeline) -> None:
         settings=pipeline.settings.model_copy(update={"llm_timeout_s": 0.05}),
         retriever=pipeline.retriever,
         evidence=pipeline.evidence,
-        checker=pipeline.checker,
+        verifier=pipeline.verifier,
         generator=pipeline.generator,
         counter=pipeline.counter,
     )
@@ -189,6 +190,23 @@ class _ChatServer(BaseHTTPRequestHandler):
         type(self).requests.append(
             {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
         )
+        if not body.get("stream"):  # the verifier's judge: the next token's top_logprobs
+            top = [{"token": "yes", "logprob": -0.1}, {"token": "no", "logprob": -2.4}]
+            reply = {
+                "choices": [
+                    {
+                        "message": {"role": "assistant", "content": "yes"},
+                        "logprobs": {"content": [{"token": "yes", "top_logprobs": top}]},
+                    }
+                ]
+            }
+            data = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -212,20 +230,23 @@ def test_openai_compatible_server_over_real_http(corpus_settings: Settings) -> N
                 "llm_api_key": "sk-test",
             }
         )
-        answer = Pipeline.from_settings(settings).answer(WORKING_GROUP)
+        answer = Service.from_settings(settings).answer(WORKING_GROUP)
     finally:
         server.shutdown()
-    sent = _ChatServer.requests[-1]
+    (sent,) = [r for r in _ChatServer.requests if r["body"].get("stream")]
     assert sent["path"] == "/v1/chat/completions" and sent["auth"] == "Bearer sk-test"
-    assert sent["body"]["model"] == "some-model" and sent["body"]["stream"] is True
+    assert sent["body"]["model"] == "some-model"
     assert sent["body"]["messages"][0]["role"] == "system"
+    # The answer's sentence was judged by the same server, from its top_logprobs.
+    judged = [r for r in _ChatServer.requests if r["body"].get("logprobs")]
+    assert judged and judged[0]["body"]["max_tokens"] == 1
     assert not answer.abstained and answer.citations
     assert answer.trace.generator.startswith("openai:some-model@")
 
 
 def test_unreachable_llm_server_falls_back(corpus_settings: Settings) -> None:
     settings = corpus_settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
-    answer = Pipeline.from_settings(settings).answer(WORKING_GROUP)
+    answer = Service.from_settings(settings).answer(WORKING_GROUP)
     assert answer.fallback and "failed" in answer.trace.decision
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import threading
 
-from rag.lexical import LexicalIndex, tokenize
+from rag.lexical import LexicalIndex
 from rag.rerank import ProximityReranker
 from rag.retrieval import _scaled
-from rag.types import BM25Params
+from rag.text import tokenize
+from tests.conftest import bm25_params
 from tests.conftest import scored_chunk as chunk
 
 ANSWER = chunk(
@@ -30,7 +31,7 @@ FILLER = [
 
 
 def test_the_passage_holding_the_question_together_overtakes_a_scattered_one() -> None:
-    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER])
+    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], bm25_params())
     ranked = [c.model_copy(deep=True) for c in (SCATTERED, ANSWER, *FILLER[:2])]
     out = ProximityReranker(weight=0.5).rerank(
         "Why was the harbour in Brest closed?", ranked, index
@@ -48,8 +49,8 @@ def test_the_question_words_are_weighed_as_the_index_params_say() -> None:
     # "were" (in the scattered chunk) and "more" (in the filler) are NLTK stop words only
     shares = {}
     for stop in ("lucene", "nltk"):
-        index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], BM25Params(query_stopwords=stop))
-        out = ProximityReranker().rerank(
+        index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], bm25_params(query_stopwords=stop))
+        out = ProximityReranker(weight=0.5).rerank(
             "Were more harbours closed in Brest?", [ANSWER.model_copy(deep=True)], index
         )
         shares[stop] = out[0].scores["proximity"]
@@ -57,7 +58,7 @@ def test_the_question_words_are_weighed_as_the_index_params_say() -> None:
 
 
 def test_weight_zero_keeps_the_fused_order_and_idf_weighs_rare_terms() -> None:
-    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER])
+    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], bm25_params())
     ranked = [c.model_copy(deep=True) for c in (SCATTERED, ANSWER)]
     out = ProximityReranker(weight=0.0).rerank("harbour Brest closed", ranked, index)
     assert [c.doc_id for c in out] == ["scattered", "answer"]
@@ -69,8 +70,8 @@ def test_weight_zero_keeps_the_fused_order_and_idf_weighs_rare_terms() -> None:
 
 
 def test_the_stem_cache_survives_being_replaced_under_concurrent_readers() -> None:
-    reranker = ProximityReranker(cache_size=5)  # every call overflows it
-    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER])
+    reranker = ProximityReranker(weight=0.5, cache_size=5)  # every call overflows it
+    index = LexicalIndex.build([ANSWER, SCATTERED, *FILLER], bm25_params())
     errors: list[BaseException] = []
 
     def ask() -> None:

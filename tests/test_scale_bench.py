@@ -86,6 +86,7 @@ def test_small_scale_run(tmp_path: Path) -> None:
             sys.executable,
             str(ROOT / "bench/scale.py"),
             *("--sizes", "300,600", "--seed", "7", "--min-queries", "12", "--no-llm-memory"),
+            *("--articles", str(DATA)),  # the bundled five, whatever data/ holds
             *("--write", str(report), "--json", str(numbers)),
         ],
         capture_output=True,

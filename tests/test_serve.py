@@ -11,12 +11,25 @@ import os
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
+from tests.api_fixtures import WORKING_GROUP
 from tests.conftest import VENV_BIN, _free_port
+from tests.model_fixtures import (
+    api_workers,
+    model_health,
+    model_port,
+    model_processes,
+    packaged_model,
+    ready,
+    service_env,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -131,3 +144,91 @@ def test_without_keys_it_binds_localhost_and_says_so(
         _, err = proc.communicate(timeout=60)
     assert "No RAG_API_KEYS set: serving on 127.0.0.1 only, not 0.0.0.0." in err
     assert f"Uvicorn running on http://127.0.0.1:{port}" in err
+
+
+def test_two_workers_answer_concurrently_through_one_model_process(
+    tmp_path: Path, data_dir: Path, cache_dir: Path, chroma_server: str
+) -> None:
+    """`rag serve --workers 2` with the embedded model: one model process, which both workers
+    use at the same time; the workers themselves hold no model."""
+    env = service_env(
+        RAG_DATA_DIR=str(data_dir),
+        RAG_CHROMA_URL=chroma_server,
+        RAG_COLLECTION=f"model-{uuid.uuid4().hex[:8]}",
+        RAG_CACHE_DIR=str(cache_dir),
+        RAG_LLM_MODEL=str(packaged_model()),
+        RAG_API_KEYS="secret-key",
+        RAG_LLM_TIMEOUT_S="300",  # a slow shared CPU must not turn answers into quotes
+    )
+    ingest = subprocess.run(
+        [str(VENV_BIN / "rag"), "ingest", "-q"], env=env, capture_output=True, text=True
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    port = _free_port()
+    base, auth = f"http://127.0.0.1:{port}", {"Authorization": "Bearer secret-key"}
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "rag"), "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    service = psutil.Process(proc.pid)
+    models: list[psutil.Process] = []
+    try:
+        wait_until(
+            lambda: log_path.read_text().count("Application startup complete") == 2,
+            300,
+            f"both workers started: {log_path.read_text()}",
+        )
+        wait_until(lambda: ready(base), 60, "ready")
+        workers, models = api_workers(service), model_processes(service)
+        assert len(workers) == 2 and len(models) == 1, (workers, models)
+        model, llm_port = models[0], model_port(models[0])
+        # the weights are mapped by the model process only
+        assert any(m.path == str(packaged_model()) for m in model.memory_maps())
+        for worker in workers:
+            assert not any(m.path.endswith(".gguf") for m in worker.memory_maps())
+
+        def ask(question: str) -> httpx.Response:
+            return httpx.post(
+                f"{base}/v1/ask", json={"question": question}, headers=auth, timeout=600
+            )
+
+        def talking_to_the_model() -> set[int]:
+            """Workers with a request open to the model process (no idle connections are
+            kept, so an open one is a completion running or waiting its turn)."""
+            found = set()
+            for worker in workers:
+                for c in worker.net_connections("tcp"):
+                    if c.raddr and c.raddr.port == llm_port and c.status == "ESTABLISHED":
+                        found.add(worker.pid)
+            return found
+
+        questions = [WORKING_GROUP, "Who greeted Zelenskyy at the Elysee palace?"]
+        together, answered = False, 0
+        for _ in range(8):  # the kernel picks the worker: ask in pairs until both are busy
+            with ThreadPoolExecutor(2) as pool:
+                futures = [pool.submit(ask, q) for q in questions]
+                while not all(f.done() for f in futures):
+                    together = together or len(talking_to_the_model()) == 2
+                    time.sleep(0.05)
+            for future in futures:
+                reply = future.result()
+                assert reply.status_code == 200, reply.text
+                body = reply.json()
+                assert not body["fallback"] and not body["abstained"], body
+                assert body["citations"], body
+                answered += 1
+            if together:
+                break
+        assert together, "the two workers never used the model process at the same time"
+        health = model_health(model)
+        assert health["served"] >= answered and health["restarts"] == 0, health
+        assert model_processes(service) == [model]
+    finally:
+        proc.terminate()  # a clean stop ends the model process too
+        proc.wait(timeout=60)
+        _, alive = psutil.wait_procs(models, timeout=15)
+        assert not alive, alive

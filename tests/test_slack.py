@@ -23,9 +23,9 @@ from api.slack.dedupe import Deduper
 from api.slack.formatting import SECTION_LIMIT, answer_blocks, split_text
 from eval.schema import GoldCase
 from rag.errors import ConfigError
-from rag.pipeline import Pipeline
-from rag.settings import Settings
 from rag.types import Answer, Citation, Trace
+from service.core import Service
+from service.settings import Settings
 from tests.api_fixtures import FAKE_ANSWER, WORKING_GROUP
 from tests.slack_fixtures import (
     BOT_USER,
@@ -133,10 +133,10 @@ def test_a_missing_variable_is_named(tmp_path: Path) -> None:
     base = Settings(slack_feedback_db=tmp_path / "f.sqlite3", _env_file=None)  # type: ignore[call-arg]
     only_token = base.model_copy(update={"slack_bot_token": SecretStr(TOKEN)})
     with pytest.raises(ConfigError, match="RAG_SLACK_SIGNING_SECRET"):
-        create_app(only_token, pipeline=None)
+        create_app(only_token)
     only_secret = base.model_copy(update={"slack_signing_secret": SecretStr(SECRET)})
     with pytest.raises(ConfigError, match="RAG_SLACK_BOT_TOKEN"):
-        create_app(only_secret, pipeline=None)
+        create_app(only_secret)
     assert create_app(base).state.slack is None  # neither: no Slack, no error
     assert "/slack/events" not in {getattr(r, "path", "") for r in create_app(base).routes}
     with pytest.raises(ConfigError, match="RAG_SLACK_BOT_TOKEN"):
@@ -176,8 +176,8 @@ def slack_settings(
 def client(
     slack_settings: Settings, corpus_settings: Settings, generator: RecordingGenerator
 ) -> Iterator[TestClient]:
-    pipeline = Pipeline.from_settings(corpus_settings, generator=generator)
-    with TestClient(create_app(slack_settings, pipeline)) as c:
+    service = Service.from_settings(slack_settings, generator=generator)
+    with TestClient(create_app(service=service)) as c:
         yield c
 
 
@@ -367,7 +367,7 @@ def test_a_vote_is_recorded_and_a_thumbs_down_exported_as_gold(
     thanks = slack.of("chat.postEphemeral")
     assert [(t["user"], t["thread_ts"]) for t in thanks] == [("U0BOB", ts), ("U0CAROL", ts)]
 
-    from rag.cli import app as cli
+    from cli.main import app as cli
 
     out = tmp_path / "review.jsonl"
     env = {"RAG_SLACK_FEEDBACK_DB": str(slack_settings.slack_feedback_db)}

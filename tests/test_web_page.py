@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from rag.pipeline import Pipeline
+from service.core import Service
 from tests.api_fixtures import FAKE_ANSWER, WORKING_GROUP, FakeGenerator, serve, with_generator
 
 pytestmark = pytest.mark.slow
@@ -46,9 +46,9 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def site(pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = pipeline.settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("web")})
-    with serve(create_app(settings, with_generator(pipeline, FakeGenerator()))) as url:
+def site(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    fake = with_generator(service, FakeGenerator(), data_dir=tmp_path_factory.mktemp("web"))
+    with serve(create_app(service=fake)) as url:
         yield url
 
 
@@ -114,9 +114,9 @@ def test_abstention_is_shown_without_sources(site: str, page: Page) -> None:
     expect(answer.locator("button.cite")).to_have_count(0)
 
 
-def test_api_key_box(pipeline: Pipeline, browser: Browser, tmp_path: Path) -> None:
-    settings = pipeline.settings.model_copy(update={"api_keys": "letmein", "data_dir": tmp_path})
-    with serve(create_app(settings, with_generator(pipeline, FakeGenerator()))) as url:
+def test_api_key_box(service: Service, browser: Browser, tmp_path: Path) -> None:
+    fake = with_generator(service, FakeGenerator(), api_keys="letmein", data_dir=tmp_path)
+    with serve(create_app(service=fake)) as url:
         context = browser.new_context()
         page = context.new_page()
         page.goto(f"{url}/")

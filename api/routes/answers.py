@@ -9,49 +9,18 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.app import ClientKey, ServicesDep
-from api.errors import ApiError, error_body, library_status
+from api.admission import admit, outcome, run, split_conversation
+from api.deps import ClientKey, ServicesDep
+from api.errors import error_body, library_status
 from api.limits import Ticket
-from api.schemas import AnswerResponse, AskRequest, ChatRequest, Message
+from api.schemas import AnswerResponse, AskRequest, ChatRequest
 from api.services import Services
 from rag.conversation import Turn
 from rag.errors import RagError
 from rag.pipeline import Done, Sources, Token
-from rag.types import Answer, Filters
 
 log = logging.getLogger("api")
 router = APIRouter(prefix="/v1", tags=["answers"])
-
-
-class TooLong(ApiError):
-    status, code = 422, "too_long"
-
-
-def admit(svc: Services, key: str, question: str, turns: int) -> None:
-    """Limits checked before any work: length, conversation size, then the caller's rate."""
-    limit = svc.settings.max_question_chars
-    if len(question) > limit:
-        raise TooLong(f"The question is {len(question)} characters long; the limit is {limit}.")
-    if turns > svc.settings.max_messages:
-        raise TooLong(
-            f"The conversation has {turns} messages; the limit is {svc.settings.max_messages}."
-        )
-    svc.limiter.check(key)
-
-
-def outcome(answer: Answer) -> str:
-    if answer.abstained:
-        return "abstained"
-    return "fallback" if answer.fallback else ("partial" if answer.partial else "answered")
-
-
-def run(
-    svc: Services, question: str, history: list[Turn], filters: Filters | None, k: int | None
-) -> Answer:
-    with svc.queue.slot():
-        answer = svc.pipeline.answer(question, history=history or None, filters=filters, k=k)
-    svc.metrics.observe_answer(answer.trace.timings_ms, outcome(answer))
-    return answer
 
 
 @router.post("/ask", response_model=AnswerResponse, response_model_exclude_none=True)
@@ -60,16 +29,6 @@ def ask(body: AskRequest, svc: ServicesDep, key: ClientKey) -> AnswerResponse:
     admit(svc, key, body.question, len(body.history) + 1)
     answer = run(svc, body.question, body.history, body.filters, body.k)
     return AnswerResponse.of(answer, body.include_trace)
-
-
-def split_conversation(messages: list[Message]) -> tuple[list[Turn], str]:
-    """System messages are ignored (the product's prompt is fixed); the last message must be
-    the user's question; the turns before it are the history."""
-    turns = [m for m in messages if m.role != "system" and m.content.strip()]
-    if not turns or turns[-1].role != "user":
-        raise ApiError("The last message must be the user's question.")
-    history = [Turn(role=m.role, content=m.content) for m in turns[:-1]]  # type: ignore[arg-type]
-    return history, turns[-1].content
 
 
 def sse(event: str, data: object) -> str:
@@ -83,7 +42,7 @@ def stream_events(
     the slot is held until the stream ends (or the client goes away)."""
     try:
         with svc.queue.turn:
-            for event in svc.pipeline.events(
+            for event in svc.service.events(
                 question, history=history or None, filters=body.filters
             ):
                 if isinstance(event, Sources):
@@ -131,7 +90,7 @@ def chat(body: ChatRequest, svc: ServicesDep, key: ClientKey) -> AnswerResponse 
         return AnswerResponse.of(
             run(svc, question, history, body.filters, None), body.include_trace
         )
-    svc.pipeline.retriever.store.ping()  # a store that is down is a 503 now, not an event
+    svc.service.readiness()  # a store that is down is a 503 now, not an event
     ticket = svc.queue.ticket()  # 503 now, as a status code, not inside a started stream
     return StreamingResponse(
         stream_events(svc, ticket, question, history, body),

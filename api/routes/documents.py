@@ -1,21 +1,21 @@
 """``/v1/documents``: list, read, add (file upload or JSON) and delete articles, through the
-same idempotent ingest as ``rag ingest``. The BM25 index is refreshed after each change."""
+same idempotent ingest as ``rag ingest`` (``Service``); the BM25 index follows each change."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.app import ServicesDep
-from api.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMedia
+from api.deps import ServicesDep
+from api.errors import ApiError, PayloadTooLarge, UnsupportedMedia
 from api.schemas import DocumentIn, DocumentInfo, DocumentText, IngestResult
-from ingest.documents import UnsupportedFile, add_file, markdown_document, remove_article
 from rag.types import StoredArticle
+from service.core import Upload
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 MAX_NAME = 100  # as for a JSON document's doc_id; file systems refuse names over 255 bytes
@@ -34,23 +34,18 @@ def info(a: StoredArticle) -> DocumentInfo:
 
 @router.get("", response_model=list[DocumentInfo])
 def list_documents(svc: ServicesDep) -> list[DocumentInfo]:
-    articles = svc.pipeline.retriever.store.articles()
-    return [info(a) for a in sorted(articles.values(), key=lambda a: a.doc_id)]
+    return [info(a) for a in svc.service.articles()]
 
 
 @router.get("/{doc_id}", response_model=DocumentText)
 def get_document(doc_id: str, svc: ServicesDep) -> DocumentText:
     """The cleaned text that citation spans (``start``/``end``) index."""
-    store = svc.pipeline.retriever.store
-    record = store.articles().get(doc_id)
-    text = store.article_text(doc_id) if record else None
-    if record is None or text is None:
-        raise NotFound(f"No document {doc_id!r}.")
-    return DocumentText(**info(record).model_dump(), text=text)
+    found = svc.service.article(doc_id)
+    return DocumentText(**info(found.record).model_dump(), text=found.text)
 
 
-async def _read_limited(request: Request, limit: int) -> tuple[str, bytes]:
-    """(file name, bytes) from a multipart upload or a JSON body; 413 past ``limit``."""
+async def _read_upload(request: Request, limit: int) -> tuple[str, bytes] | DocumentIn:
+    """A multipart upload as (file name, bytes), or a JSON document; 413 past ``limit``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise PayloadTooLarge(f"The upload is over the limit of {limit} bytes.")
@@ -72,58 +67,34 @@ async def _read_limited(request: Request, limit: int) -> tuple[str, bytes]:
         if len(raw) > limit:
             raise PayloadTooLarge(f"The document is over the limit of {limit} bytes.")
         try:
-            doc = DocumentIn.model_validate_json(raw)
+            return DocumentIn.model_validate_json(raw)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-        stem = doc.doc_id or re.sub(r"[^a-z0-9]+", "-", (doc.title or "article").lower())[:60]
-        body = markdown_document(
-            doc.text, title=doc.title, published=doc.published, source=doc.source, url=doc.url
-        )
-        return f"{stem.strip('-') or 'article'}.md", body.encode()
     raise UnsupportedMedia("Send multipart/form-data with a file, or a JSON document.")
 
 
 @router.post("", response_model=IngestResult, status_code=201)
 async def add_document(request: Request, svc: ServicesDep) -> IngestResult:
-    filename, content = await _read_limited(request, svc.settings.max_upload_bytes)
-    from starlette.concurrency import run_in_threadpool
+    got = await _read_upload(request, svc.settings.max_upload_bytes)
 
-    def work() -> IngestResult:
-        with svc.ingest_lock:
-            try:
-                path, report = add_file(
-                    svc.settings.data_dir,
-                    filename,
-                    content,
-                    embedder=svc.pipeline.retriever.embedder,
-                    store=svc.pipeline.retriever.store,
-                    chunker=svc.chunker,
-                )
-            except UnsupportedFile as exc:
-                raise UnsupportedMedia(str(exc)) from None
-            svc.refresh_lexical()
-        stored = svc.pipeline.retriever.store.articles()
-        ids = sorted(
-            d for d, a in stored.items() if a.path.split(":")[0] == path.resolve().as_posix()
-        )
-        status: Literal["added", "updated", "unchanged"] = (
-            "added" if report.added else ("updated" if report.updated else "unchanged")
-        )
-        return IngestResult(
-            file=path.name,
-            doc_ids=ids,
-            status=status,
-            chunks_written=report.chunks_written,
-        )
+    def work() -> Upload:
+        if isinstance(got, DocumentIn):
+            return svc.service.ingest_text(
+                got.text,
+                doc_id=got.doc_id,
+                title=got.title,
+                published=got.published,
+                source=got.source,
+                url=got.url,
+            )
+        return svc.service.ingest_upload(*got)
 
-    return await run_in_threadpool(work)
+    done = await run_in_threadpool(work)
+    return IngestResult(
+        file=done.file, doc_ids=done.doc_ids, status=done.status, chunks_written=done.chunks_written
+    )
 
 
 @router.delete("/{doc_id}", status_code=204)
 def delete_document(doc_id: str, svc: ServicesDep) -> None:
-    with svc.ingest_lock:
-        try:
-            remove_article(svc.settings.data_dir, doc_id, svc.pipeline.retriever.store)
-        except KeyError:
-            raise NotFound(f"No document {doc_id!r}.") from None
-        svc.refresh_lexical()
+    svc.service.delete_article(doc_id)

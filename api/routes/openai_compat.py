@@ -18,8 +18,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.app import ClientKey, ServicesDep
-from api.routes.answers import admit, run, split_conversation
+from api.admission import admit, run, split_conversation
+from api.deps import ClientKey, ServicesDep
 from api.schemas import ChatCompletionRequest, Message
 from rag.types import Answer
 
@@ -30,9 +30,12 @@ MODEL_ID = "rag-news"
 def with_sources(answer: Answer) -> str:
     if not answer.citations:
         return answer.answer
+    # One line per source: a quote may span paragraphs, so its whitespace is folded.
     lines = [
-        f"[{c.n}] {c.title} ({c.doc_id}{', ' + c.published.isoformat() if c.published else ''})"
-        f": “{c.quote}”"
+        " ".join(
+            f"[{c.n}] {c.title} ({c.doc_id}{', ' + c.published.isoformat() if c.published else ''})"
+            f": “{c.quote}”".split()
+        )
         for c in answer.citations
     ]
     return answer.answer + "\n\nSources:\n" + "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rag.settings import Settings
+from service.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -3,8 +3,8 @@
 ``SlackBot(settings)`` builds the app (no network: the bot's identity is fetched with
 ``auth.test`` on the first event); ``attach(services)`` gives it the ``Services`` the lifespan
 built, so questions are admitted (length, rate, queue) and answered exactly as ``/v1/ask``
-does. Events are acknowledged at once; the work runs on the bot's own executor, which tests
-(and shutdown) can wait on.
+does (``api.admission``). Events are acknowledged at once; the work runs on the bot's own
+executor, which tests (and shutdown) can wait on.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from api.admission import admit, run, run_verify
 from api.services import Services
 from api.slack.dedupe import Deduper
 from api.slack.feedback import FeedbackStore
+from api.slack.handlers import register
 from rag.conversation import Turn
 from rag.errors import ConfigError
-from rag.settings import Settings
 from rag.types import Answer
+from rag.verification.types import Verdict
+from service.settings import Settings
 
 log = logging.getLogger("api.slack")
 
@@ -103,8 +106,6 @@ class SlackBot:
             logger=log,
         )
         self.app.use(self._drop_seen_events)
-        from api.slack.handlers import register
-
         register(self)
 
     # -- life cycle -------------------------------------------------------------------------
@@ -145,21 +146,25 @@ class SlackBot:
     # -- answering --------------------------------------------------------------------------
     def ask(self, who: str, question: str, history: list[Turn]) -> Answer:
         """Through the HTTP service's own path: ``admit`` (length, turns, rate), then ``run``
-        (the admission queue's slot around ``Pipeline.answer``, and the metrics)."""
-        from api.routes.answers import admit, run
-
+        (the admission queue's slot around ``Service.answer``, and the metrics)."""
         svc = self.services
         history = trim_history(history, svc.settings.max_messages - 1)
         admit(svc, who, question, len(history) + 1)
         return run(svc, question, history, None, None)
+
+    def verify(self, who: str, claim: str) -> Verdict:
+        """Through ``/v1/verify``'s path: ``admit`` (length, rate), then ``run_verify``."""
+        svc = self.services
+        admit(svc, who, claim, 1, what="statement")
+        return run_verify(svc, claim, None)
 
     def doc_urls(self, doc_ids: list[str]) -> dict[str, str]:
         """Article URLs by document id (from the store, refreshed at most once a minute)."""
         missing = any(d not in self._doc_urls for d in doc_ids)
         if missing and time.monotonic() - self._doc_urls_at > 60:
             try:
-                articles = self.services.pipeline.retriever.store.articles()
-                self._doc_urls = {d: a.url or "" for d, a in articles.items()}
+                articles = self.services.service.articles()
+                self._doc_urls = {a.doc_id: a.url or "" for a in articles}
             except Exception:  # links are a nicety: never fail an answer for them
                 log.warning("could not read article URLs from the store", exc_info=True)
             self._doc_urls_at = time.monotonic()

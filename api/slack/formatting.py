@@ -1,5 +1,6 @@
 """Answers as Block Kit: the text in mrkdwn with ``[n]`` linked to its source, a Sources
-context, the notes (partial, quotes only, not in the articles) and the buttons.
+context, the notes (partial, quotes only, not in the articles) and the buttons; verdicts of
+``/verify`` as the verdict in words and the deciding quote with its source.
 
 Slack caps a section's text at 3000 characters and a context at 10 elements; long answers
 are split at paragraph, sentence or word boundaries (never inside a link), sources are
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from rag.types import Citation
+from rag.verification.types import Verdict
 
 SECTION_LIMIT = 3000
 CONTEXT_ELEMENTS = 10
@@ -175,4 +177,47 @@ def answer_blocks(
 def notification_text(answer: AnswerView, limit: int = 3000) -> str:
     """The plain ``text`` Slack shows in notifications and where blocks cannot be shown."""
     text = answer.answer if not answer.abstained else "Not in the articles: " + answer.answer
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+VERDICT_WORDS = {
+    "supported": ":white_check_mark: *Supported:* the articles state this.",
+    "contradicted": ":x: *Contradicted:* the articles say otherwise.",
+    "not_found": ":grey_question: *Not found:* no passage in the articles states this or its "
+    "opposite.",
+}
+
+
+def verdict_blocks(
+    verdict: Verdict, *, doc_urls: Mapping[str, str] | None = None, header: str | None = None
+) -> list[Block]:
+    """The verdict in words, then each deciding passage quoted with its source and span."""
+    doc_urls = doc_urls or {}
+    blocks: list[Block] = [context(header)] if header else []
+    blocks.append(
+        {"type": "section", "text": {"type": "mrkdwn", "text": VERDICT_WORDS[verdict.verdict]}}
+    )
+    for c in verdict.citations:
+        shown = "\n".join("> " + line for line in escape(c.quote).splitlines() or [""])
+        if len(shown) > SECTION_LIMIT:  # cut at a space: never inside an escape like &amp;
+            shown = shown[: SECTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": shown}})
+        url = doc_urls.get(c.doc_id)
+        title = escape(c.title if len(c.title) <= 150 else c.title[:149] + "…")
+        source = f"<{link_url(url)}|{title}>" if url else title
+        blocks.append(
+            context(
+                f"{source} · {_date(c.published)} · `{c.doc_id}` · characters {c.start}–{c.end}"
+            )
+        )
+    return blocks
+
+
+def verdict_text(verdict: Verdict, limit: int = 3000) -> str:
+    """The plain ``text`` of a verdict, for notifications."""
+    words = {"supported": "Supported", "contradicted": "Contradicted", "not_found": "Not found"}
+    text = words[verdict.verdict]
+    if verdict.citations:
+        c = verdict.citations[0]
+        text += f": “{c.quote}” ({c.title})"
     return text if len(text) <= limit else text[: limit - 1] + "…"

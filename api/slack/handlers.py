@@ -1,4 +1,5 @@
-"""The bot's listeners: mentions, DMs and thread follow-ups, ``/ask``, and the buttons.
+"""The bot's listeners: mentions, DMs and thread follow-ups, ``/ask``, ``/verify``, and the
+buttons.
 
 Each answers once (``Deduper`` claims the message), shows a reaction while it works, and
 posts Block Kit built by ``formatting``. Errors the service raises on purpose (too long, rate
@@ -10,26 +11,31 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from api.errors import ApiError
-from api.slack.feedback import StoredAnswer
-from api.slack.formatting import answer_blocks, notification_text
+from api.slack.dedupe import Deduper
+from api.slack.feedback import FeedbackStore, StoredAnswer
+from api.slack.formatting import answer_blocks, notification_text, verdict_blocks, verdict_text
 from rag.conversation import Turn
 from rag.errors import RagError
 from rag.types import Answer
-
-if TYPE_CHECKING:
-    from api.slack.bot import SlackBot
+from rag.verification.types import Verdict
 
 log = logging.getLogger("api.slack")
+T = TypeVar("T")
 WORKING = "hourglass_flowing_sand"
 SORRY = "Sorry, something went wrong while answering. Please try again in a moment."
 USAGE = "Ask me a question about the news articles, e.g. `/ask Who leads the working group?`"
+VERIFY_USAGE = (
+    "Give me a statement to check against the articles, e.g. "
+    "`/verify Italy has ruled out sending troops to Ukraine.`"
+)
 _HANDLED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
@@ -47,7 +53,21 @@ def from_a_bot(event: dict[str, Any]) -> bool:
     }
 
 
-def register(bot: SlackBot) -> None:
+class Bot(Protocol):
+    """What the listeners use of ``api.slack.bot.SlackBot`` (which registers them)."""
+
+    app: App
+    store: FeedbackStore
+    dedupe: Deduper
+
+    def ask(self, who: str, question: str, history: list[Turn]) -> Answer: ...
+
+    def verify(self, who: str, claim: str) -> Verdict: ...
+
+    def doc_urls(self, doc_ids: list[str]) -> dict[str, str]: ...
+
+
+def register(bot: Bot) -> None:
     app = bot.app
 
     def history_of(channel: str, thread_ts: str | None) -> list[Turn]:
@@ -60,15 +80,18 @@ def register(bot: SlackBot) -> None:
         return turns
 
     def compute(who: str, question: str, history: list[Turn]) -> tuple[Answer | None, str | None]:
+        return attempt(lambda: bot.ask(who, question, history))
+
+    def attempt(work: Callable[[], T]) -> tuple[T | None, str | None]:
         try:
-            return bot.ask(who, question, history), None
+            return work(), None
         except ApiError as exc:  # too long, rate limited, busy: the user can act on it
             return None, f":warning: {exc.message}"
         except RagError as exc:
-            log.warning("Slack question failed: %s", exc)
+            log.warning("Slack request failed: %s", exc)
             return None, f":warning: {exc}"
         except Exception:
-            log.exception("error while answering a Slack question")
+            log.exception("error while answering a Slack request")
             return None, SORRY
 
     def answer_message(
@@ -159,6 +182,26 @@ def register(bot: SlackBot) -> None:
             header=f"*You asked:* {_quote(question)}",
         )
         _private(client, respond, channel, user, text=notification_text(answer), blocks=blocks)
+
+    @app.command("/verify")
+    def on_verify(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        claim = question_text(command.get("text", ""), None)
+        if not claim:
+            ack(text=VERIFY_USAGE)
+            return
+        ack(text=f":{WORKING}: Checking that against the articles…")
+        channel, user = command["channel_id"], command["user_id"]
+        who = f"slack:{command.get('team_id')}:{user}"
+        verdict, problem = attempt(lambda: bot.verify(who, claim))
+        if verdict is None:
+            _private(client, respond, channel, user, text=problem or SORRY)
+            return
+        blocks = verdict_blocks(
+            verdict,
+            doc_urls=bot.doc_urls([c.doc_id for c in verdict.citations]),
+            header=f"*You asked to verify:* {_quote(claim)}",
+        )
+        _private(client, respond, channel, user, text=verdict_text(verdict), blocks=blocks)
 
     @app.action("share_answer")
     def on_share(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -6,20 +6,11 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from typing import Protocol
 
 from rag.errors import GenerationError
+from rag.protocols import Generator, GeneratorStatus
 
-
-class Generator(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    def stream(
-        self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
-    ) -> Iterator[str]:
-        """Yield text pieces; raise GenerationError on failure or when ``timeout_s`` passes."""
-        ...
+__all__ = ["Generator", "GeneratorStatus", "generate", "generate_stream"]
 
 
 def generate_stream(

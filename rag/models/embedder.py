@@ -21,7 +21,7 @@ import numpy as np
 from rag.errors import ConfigError, ModelUnavailableError
 from rag.models.registry import MODELS
 from rag.protocols import Vectors
-from rag.settings import Settings
+from rag.settings import LibrarySettings
 
 
 def force_offline() -> None:
@@ -74,7 +74,7 @@ class _WordPieces:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: LibrarySettings) -> None:
         self._model_id, self._folder = resolve_embedding_model(settings.embedding_model)
         self._dtype = settings.embedding_dtype
         self._batch_size = settings.embedding_batch_size

@@ -17,7 +17,8 @@ import numpy as np
 
 from rag.errors import EmbeddingMismatchError, StoreError
 from rag.protocols import Vectors
-from rag.settings import Settings
+from rag.settings import LibrarySettings
+from rag.store import check_vectors
 from rag.types import Article, Chunk, Filters, ScoredChunk, StoredArticle
 
 SCHEMA_VERSION = 1
@@ -53,7 +54,7 @@ def guarded(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _client(settings: Settings) -> Any:
+def _client(settings: LibrarySettings) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -120,7 +121,7 @@ def _clean(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class ChromaStore:
-    def __init__(self, settings: Settings, *, model_id: str, dimension: int) -> None:
+    def __init__(self, settings: LibrarySettings, *, model_id: str, dimension: int) -> None:
         self.location = settings.chroma_url or str(settings.chroma_path)
         self.backend = "http" if settings.chroma_url else "persistent"
         self.model_id = model_id
@@ -204,8 +205,7 @@ class ChromaStore:
     def upsert_chunks(
         self, chunks: Sequence[Chunk], vectors: Vectors, articles: Mapping[str, Article]
     ) -> None:
-        if len(chunks) != len(vectors):
-            raise StoreError(f"{len(chunks)} chunks but {len(vectors)} vectors.")
+        check_vectors(len(chunks), vectors, "chunks", self.dimension)
         metas = []
         for c in chunks:
             a = articles[c.doc_id]
@@ -262,6 +262,7 @@ class ChromaStore:
     def put_articles(
         self, records: Sequence[StoredArticle], texts: Sequence[str], vectors: Vectors
     ) -> None:
+        check_vectors(len(records), vectors, "articles", self.dimension)
         metas = [
             _clean(
                 {
@@ -352,17 +353,6 @@ class ChromaStore:
     def ping(self) -> int:
         """The number of stored chunks; raises ``StoreError`` when the store is unreachable."""
         return int(self.chunks.count())
-
-    @guarded
-    def get_chunks(self, ids: Sequence[str]) -> list[ScoredChunk]:
-        """The chunks with these ids that exist, in no particular order."""
-        if not ids:
-            return []
-        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        return [
-            _scored(cid, doc, meta, {})
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
 
     @guarded
     def query(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[ScoredChunk]:

@@ -1,4 +1,5 @@
-"""The ``rag`` command: a thin adapter over the library's typed calls.
+"""The ``rag`` command: a thin adapter over ``Service``'s typed calls (and eval, the API
+server and the Slack bot, which it starts).
 
 Errors the library raises on purpose (``RagError``) become one line on stderr and an exit code
 chosen in ``EXIT_CODES``; anything else is a bug and keeps its traceback.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rag.errors import ConfigError, ModelUnavailableError, RagError
+from rag.errors import ConfigError, InvalidRequestError, ModelUnavailableError, RagError
+from service.settings import load_settings
 
 app = typer.Typer(
     help="Question answering over news articles, with citations you can check.",
@@ -23,7 +26,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
-EXIT_CODES: dict[type[RagError], int] = {ConfigError: 2, ModelUnavailableError: 3}
+EXIT_CODES: dict[type[RagError], int] = {
+    ConfigError: 2,
+    InvalidRequestError: 2,
+    ModelUnavailableError: 3,
+}
+VERDICTS = {
+    "supported": "Supported by the articles.",
+    "contradicted": "Contradicted by the articles.",
+    "not_found": "Not found in the articles: no passage states it or its opposite.",
+}
 
 
 @app.command()
@@ -37,11 +49,11 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Load, clean, chunk and embed articles into Chroma; unchanged articles are skipped."""
-    from ingest import ingest as run_ingest
-    from rag.components import load_settings
+    from service.core import Service
 
-    settings = load_settings()
-    report = run_ingest(settings, path, prune=prune, progress=not quiet)
+    report = Service.from_settings(load_settings()).ingest_path(
+        path, prune=prune, progress=not quiet
+    )
     for skipped in report.skipped:
         typer.echo(f"warning: skipped {skipped.path}: {skipped.reason}", err=True)
     typer.echo(report.summary())
@@ -52,12 +64,11 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the store holds: collection, model, and each article."""
-    from rag.components import build_embedder, load_settings, open_store
+    from service.core import Service
 
-    settings = load_settings()
-    store = open_store(settings, build_embedder(settings))
-    info = dict(store.describe())
-    articles = sorted(store.articles().values(), key=lambda a: a.doc_id)
+    service = Service.from_settings(load_settings())
+    info = service.describe()
+    articles = service.articles()
     if as_json:
         info["documents"] = [a.model_dump(mode="json") for a in articles]
         typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
@@ -97,9 +108,8 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the articles, with verified citations."""
-    from rag.components import load_settings
-    from rag.pipeline import Pipeline
     from rag.types import Filters
+    from service.core import Service
 
     if k is not None and k < 1:
         raise ConfigError("--k must be at least 1.")
@@ -110,7 +120,7 @@ def ask(
     )
     if filters.since and filters.until and filters.since > filters.until:
         raise ConfigError("--since is after --until: no article can match.")
-    answer = Pipeline.from_settings(load_settings()).answer(question, filters=filters, k=k)
+    answer = Service.from_settings(load_settings()).answer(question, filters=filters, k=k)
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
         return
@@ -128,6 +138,31 @@ def ask(
 
 
 @app.command()
+def verify(
+    claim: Annotated[str, typer.Argument(help="The statement to check, in quotes.")],
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Only this document id (repeatable).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole Verdict (trace included) as JSON.")
+    ] = False,
+) -> None:
+    """Check a statement against the articles: supported, contradicted or not found, with
+    the exact passage. The exit code is 0 whatever the verdict."""
+    from service.core import Service
+
+    verdict = Service.from_settings(load_settings()).verify(claim, doc_ids=doc or None)
+    if as_json:
+        typer.echo(verdict.model_dump_json(indent=2))
+        return
+    typer.echo(VERDICTS[verdict.verdict])
+    for c in verdict.citations:
+        date = f", {c.published.isoformat()}" if c.published else ""
+        typer.echo(f"\n{c.doc_id}{date} — {c.title}")
+        typer.echo(f"    “{c.quote}” (characters {c.start}–{c.end})")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: RAG_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: RAG_PORT.")] = None,
@@ -135,8 +170,6 @@ def serve(
 ) -> None:
     """Start the HTTP service (API, web chat page, OpenAI-compatible endpoint)."""
     import uvicorn
-
-    from rag.components import load_settings
 
     settings = load_settings()
     if workers > 1 and not settings.chroma_url:
@@ -156,11 +189,23 @@ def serve(
     elif not settings.keys:
         typer.echo("No RAG_API_KEYS set: serving on 127.0.0.1 only, without keys.", err=True)
     chosen = port or settings.port
-    typer.echo(f"Serving on http://{bind}:{chosen}/ (chat page), API docs at /docs", err=True)
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=bind, port=chosen, workers=workers,
-        log_level="info",
-    )  # fmt: skip
+    from modelserver.launch import model_process
+
+    # One model process for every worker, started (and stopped) here in the parent; the
+    # workers, this process too with one worker, find it through the environment.
+    with model_process(settings) as supervisor:
+        if supervisor is not None:
+            os.environ.update(supervisor.client_env())
+            typer.echo(
+                f"Model process pid {supervisor.pid} on {supervisor.base_url}, supervised: "
+                "restarted if it dies.",
+                err=True,
+            )
+        typer.echo(f"Serving on http://{bind}:{chosen}/ (chat page), API docs at /docs", err=True)
+        uvicorn.run(
+            "api.app:create_app", factory=True, host=bind, port=chosen, workers=workers,
+            log_level="info",
+        )  # fmt: skip
 
 
 @app.command(name="eval")
@@ -189,7 +234,6 @@ def evaluate(
 
     from eval import headline, run_eval
     from eval.gate import render
-    from rag.components import load_settings
 
     if split not in ("dev", "test", "all"):
         raise typer.BadParameter("choose dev, test or all", param_hint="--split")
@@ -207,6 +251,54 @@ def evaluate(
     )
     typer.echo(headline(outcome.summary))
     typer.echo(f"\nReport: {out / 'report.html'}  (summary.json, results.jsonl beside it)")
+    if outcome.comparisons:
+        typer.echo(render(outcome.comparisons, tolerance))
+        if outcome.regressed:
+            typer.echo("Regression against the baseline.", err=True)
+            raise typer.Exit(1)
+
+
+@app.command(name="eval-claims")
+def evaluate_claims(
+    claims: Annotated[Path, typer.Option(help="Labelled claims (JSON lines).")] = Path(
+        "eval/data/claims.jsonl"
+    ),
+    out: Annotated[Path, typer.Option(help="Folder for claims.json and results.")] = Path(
+        ".rag/eval"
+    ),
+    baseline: Annotated[
+        Path | None, typer.Option(help="Compare with this claims.json; exit 1 on regression.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N claims.")] = None,
+    every: Annotated[
+        int, typer.Option(min=1, help="Every N-th claim (a sample of all classes).")
+    ] = 1,
+    split: Annotated[str, typer.Option(help="dev, test or all.")] = "all",
+    tolerance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.10,
+) -> None:
+    """Score the claim verifier: false-support rate and supported recall, by class."""
+    from tqdm import tqdm
+
+    from eval.claims import claim_headline
+    from eval.claims_run import run_claims_eval
+    from eval.gate import render
+
+    if split not in ("dev", "test", "all"):
+        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+    outcome = run_claims_eval(
+        load_settings(),
+        claims=claims,
+        out=out,
+        split=split,
+        limit=limit,
+        every=every,
+        baseline=baseline,
+        tolerance=tolerance,
+        progress=lambda cases: tqdm(list(cases), desc="claims", unit="claim", file=sys.stderr),
+    )
+    typer.echo(f"{len(outcome.results)} claims from {claims} ({split})")
+    typer.echo(claim_headline(outcome.summary["metrics"]))
+    typer.echo(f"\nResults: {out / 'claims.json'}, {out / 'claims_results.jsonl'}")
     if outcome.comparisons:
         typer.echo(render(outcome.comparisons, tolerance))
         if outcome.regressed:
@@ -241,10 +333,12 @@ def slack(
     import logging
 
     from api.slack.socket_mode import run_socket_mode
-    from rag.components import load_settings
+    from modelserver.launch import model_process, served_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_socket_mode(load_settings())
+    settings = load_settings()
+    with model_process(settings) as supervisor:  # the model in a supervised child, as served
+        run_socket_mode(served_settings(settings, supervisor) if supervisor else settings)
 
 
 @slack_app.command("export-feedback")
@@ -256,7 +350,6 @@ def export_feedback(
     """Write the 👎 answers as gold JSON lines (eval/schema.py) for review."""
     from api.slack.feedback import FeedbackStore
     from api.slack.feedback import export_feedback as export
-    from rag.components import load_settings
 
     settings = load_settings()
     if not settings.slack_feedback_db.exists():
@@ -266,8 +359,12 @@ def export_feedback(
 
 
 @app.command()
-def models() -> None:
-    """List the packaged models this project knows and whether they are installed."""
+def models(
+    check: Annotated[
+        bool, typer.Option("--check", help="Also load the LLM and generate in a child process.")
+    ] = False,
+) -> None:
+    """List the packaged models and whether they are installed; --check runs the LLM."""
     import importlib.metadata
 
     from rag.models.registry import MODELS, distribution_of
@@ -281,6 +378,11 @@ def models() -> None:
                 missing.append(req)
         state = "installed" if not missing else f"missing: {spec.install_hint()}"
         typer.echo(f"{spec.name:<38} {spec.kind:<9} {state}")
+    if check:  # a failure is one sentence naming the cause (rag.models.selfcheck)
+        from rag.models.selfcheck import check_settings
+
+        result = check_settings(load_settings())
+        typer.echo(result.summary() if result else "model check: skipped, RAG_LLM_BASE_URL is set")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""The ``rag`` command (``cli.main``): an adapter over ``service.core.Service``."""

@@ -1,0 +1,140 @@
+"""Alignment of a claim's words to an evidence window: every content word matched by stem,
+alias, capital or near-synonym; names that the window lacks and antonyms in a word's place
+are flagged. The other checks read what this matched (``WindowCheck.matched``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rag.verification import lexicon as lx
+from rag.verification.analysis import CAPITALS, Text, Word, stem
+
+# (claim words, window words) -> similarity matrix of their texts, for near-synonyms.
+Similarity = Callable[[Sequence[str], Sequence[str]], Sequence[Sequence[float]]]
+
+_ANTONYMS: dict[str, set[str]] = {}
+for _a, _b in lx.ANTONYM_PAIRS:
+    _ANTONYMS.setdefault(stem(_a), set()).add(stem(_b))
+    _ANTONYMS.setdefault(stem(_b), set()).add(stem(_a))
+PRONOUNS = frozenset("he him his she her".split())
+PREPOSITIONS = frozenset("on against to from by with for over at in into of".split())
+
+
+def antonyms(a: str, b: str) -> bool:
+    return b in _ANTONYMS.get(a, ())
+
+
+_SYNONYMS: dict[str, set[str]] = {}
+for _group in lx.SYNONYMS:
+    for _w in _group:
+        _SYNONYMS.setdefault(_w, set()).update(_group)
+
+
+def synonyms(a: str, b: str) -> bool:
+    """Words of one near-synonym group (lexicon.SYNONYMS), compared as written."""
+    return b in _SYNONYMS.get(a, ())
+
+
+@dataclass
+class WindowCheck:
+    coverage: float
+    matched: dict[int, tuple[int, str]]  # claim word index -> (window word index, how)
+    unmatched: list[str]
+    flags: list[str] = field(default_factory=list)  # why the window does not support the claim
+    contradicts: list[str] = field(default_factory=list)  # flags that say the opposite
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.flags)
+
+
+def is_name(w: Word, names: set[str]) -> bool:
+    return w.name and (not w.initial or w.low in names)
+
+
+def align_words(
+    claim: Text,
+    window: Text,
+    similar: Similarity,
+    soft: float,
+    names: set[str],
+    given: frozenset[str] = frozenset(),
+    referents: frozenset[str] = frozenset(),
+) -> WindowCheck:
+    """Match every content word of the claim to a word of the window. ``given``: stems the
+    claim borrows from the question that its cited passage holds outside the window ("the
+    Paris summit" named two sentences earlier); they are accounted for there."""
+    in_window = {w.stem for w in window.words}
+    wanted = [w for w in claim.words if w.content and (w.stem in in_window or w.stem not in given)]
+    by_stem: dict[str, int] = {}
+    for w in window.words:
+        by_stem.setdefault(w.stem, w.i)
+    matched: dict[int, tuple[int, str]] = {}
+    missing: list[Word] = []
+    antonym_hits: list[str] = []
+    for w in wanted:
+        if w.stem in by_stem:
+            matched[w.i] = (by_stem[w.stem], "exact")
+        else:
+            missing.append(w)
+    candidates = [w for w in window.words if w.content and w.stem not in {c.stem for c in wanted}]
+    if missing and candidates:
+        sims = similar([m.low for m in missing], [c.low for c in candidates])
+        for m, row in zip(missing, sims, strict=True):
+            ranked = sorted(range(len(candidates)), key=lambda j: -row[j])
+            for j in ranked[:3]:
+                c = candidates[j]
+                if antonyms(m.stem, c.stem):
+                    antonym_hits.append(f"{m.text!r} against {c.text!r}")
+                    break
+                if row[j] >= soft and not (m.name or c.name) and not _is_number_like(m, c):
+                    matched[m.i] = (c.i, "soft")
+                    break
+    # An antonym in the window for a claim word that is also unmatched contradicts it.
+    for m in missing:
+        if m.i in matched:
+            continue
+        for c in window.words:
+            if antonyms(m.stem, c.stem):
+                antonym_hits.append(f"{m.text!r} against {c.text!r}")
+                break
+    for w in wanted:
+        if w.i in matched or w.low not in CAPITALS:
+            continue
+        place = w.i > 0 and claim.words[w.i - 1].low in ("in", "at", "to", "from")
+        if not place and stem(CAPITALS[w.low]) in in_window:
+            matched[w.i] = (by_stem[stem(CAPITALS[w.low])], "capital")
+    # "According to him, ...": the name the window's pronoun stands for (roles.referents).
+    pronoun = next((w.i for w in window.words if w.low in PRONOUNS), None)
+    if pronoun is not None:
+        for w in wanted:
+            if w.i not in matched and w.name and w.stem in referents:
+                matched[w.i] = (pronoun, "referent")
+    check = WindowCheck(
+        coverage=len(matched) / len(wanted) if wanted else 1.0,
+        matched=matched,
+        unmatched=[w.text for w in wanted if w.i not in matched],
+    )
+
+    def span_found(w: Word) -> bool:  # "Emmanuel Macron" is found where "Macron" is
+        i, j = w.i, w.i
+        while i > 0 and claim.words[i - 1].name and not claim.words[i].brk:
+            i -= 1
+        while j + 1 < len(claim.words) and claim.words[j + 1].name and not claim.words[j + 1].brk:
+            j += 1
+        return any(k in matched for k in range(i, j + 1))
+
+    missing_names = [
+        w.text for w in wanted if is_name(w, names) and w.i not in matched and not span_found(w)
+    ]
+    if missing_names:
+        check.flags.append(f"names not in evidence: {', '.join(missing_names)}")
+    for hit in dict.fromkeys(antonym_hits):
+        check.flags.append(f"antonym: {hit}")
+        check.contradicts.append(f"antonym: {hit}")
+    return check
+
+
+def _is_number_like(a: Word, b: Word) -> bool:
+    return a.low[:1].isdigit() or b.low[:1].isdigit()

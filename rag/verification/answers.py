@@ -1,0 +1,261 @@
+"""Every sentence of a drafted answer through the claim verifier, before anything is shown.
+
+For each sentence of the model's draft (``rag.citations.parse_claims``):
+* a leading "Yes," / "No," is kept for a yes/no question and the rest is what gets verified;
+  before any other question it answers nothing and is removed;
+* a sentence that only restates the question (no content word the question lacks) is not an
+  answer: it is dropped, whatever it cites (unless the question is yes/no: then the asked
+  statement, verified, is the answer, and the evidence decides the "Yes" or "No" before it);
+* each cited passage that was shown is checked by the ``ClaimVerifier``; the question's words
+  in the sentence, names aside, may be found anywhere in that passage, the rest in one
+  sentence or two adjacent ones; the judge reads the passages exactly as the answer prompt
+  showed them, so llama.cpp reuses that prompt; a bare fragment ("Thursday.") is checked
+  structurally only, and must sit in a window that also holds most of the question's words;
+* a sentence no citation supports is re-attributed to the shown passage that does, if one
+  does, else dropped: no sentence is ever shown with a citation that failed.
+If nothing survives, the draft was wrong or unverifiable, not necessarily the evidence: the
+best evidence sentences are put to the judge as answers to the question, and one it accepts
+is shown verbatim, flagged as a quote (``Verified.quoted``), instead of refusing.
+Citations are numbered by first use, each quoting the evidence window with its exact span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.citations import Verified, parse_claims, with_markers
+from rag.prompting import dateline, format_passages
+from rag.types import Passage
+from rag.verification.analysis import analyse
+from rag.verification.checks import negated
+from rag.verification.types import Decision
+from rag.verification.verifier import ClaimVerifier
+
+_YES_NO = re.compile(r"^(yes|no)\b[,.:;!—–-]*\s*", re.I)
+_POLAR_QUESTION = re.compile(
+    r"^(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|shall|may|must)\b",
+    re.I,
+)
+# Evidence sentences put to the judge when the whole draft failed.
+RESCUE_CANDIDATES = 3
+
+
+def without_yes_no(text: str) -> str:
+    """The statement after a leading "Yes,"/"No,", which is the answer it gives, not a fact."""
+    return text[m.end() :] if (m := _YES_NO.match(text.lstrip())) else text.lstrip()
+
+
+def is_polar(question: str) -> bool:
+    """A yes/no question ("Did Italy rule out...?"), answered Yes or No first."""
+    return bool(_POLAR_QUESTION.match(question.strip()))
+
+
+def fragment(text: str) -> bool:
+    """ "Thursday." or "France and the UK.": an answer that means something only beside the
+    question it answers."""
+    return len(re.findall(r"\w+", text)) <= 5
+
+
+def restates(claim: str, question: str) -> bool:
+    """True when the claim adds no content word and no number to the question: it asserts
+    nothing that was asked."""
+    ct, qt = analyse(claim), analyse(question)
+    if {n.value for n in ct.numbers} - {n.value for n in qt.numbers}:
+        return False
+    c = {w.stem for w in ct.content}
+    return bool(c) and c <= {w.stem for w in qt.words}
+
+
+def polar_answer(question: str, statement: str) -> str:
+    """ "Yes" when the verified statement asserts what the yes/no question asks, "No" when
+    one of them negates it ("Has Italy agreed to send troops?" / "Italy has ruled out sending
+    troops": No). Only negations of words both share count: an aside ("though it is not a
+    member") decides nothing."""
+    qt, st = analyse(question), analyse(statement)
+    q_stems, s_stems = qt.stems(), st.stems()
+    negated_q = any(qt.words[i].stem in s_stems for i in negated(qt))
+    negated_s = any(st.words[i].stem in q_stems for i in negated(st))
+    return "Yes" if negated_q == negated_s else "No"
+
+
+def about(question: str, window: str) -> float:
+    """Share of the question's content words that the window holds."""
+    q = {w.stem for w in analyse(question).content}
+    return len(q & {w.stem for w in analyse(window).words}) / len(q) if q else 0.0
+
+
+@dataclass
+class _Kept:
+    text: str
+    holds: list[tuple[int, tuple[int, int]]]  # (passage n, (first, last) sentence)
+
+
+def verify_answer(
+    answer: str,
+    passages: list[Passage],
+    verifier: ClaimVerifier,
+    question: str,
+    *,
+    dated: bool = False,
+    rescue_threshold: float = 1.0,
+    fragment_about: float = 0.5,
+) -> Verified:
+    """``rescue_threshold``: the judge's P(yes) an evidence sentence needs to be shown as the
+    answer when the draft failed (1.0: never). ``fragment_about``: the share of the
+    question's words a bare fragment's window must hold."""
+    by_n = {p.n: p for p in passages}
+    shown_text = format_passages(passages, dated)
+    polar = is_polar(question)
+    log: list[dict[str, object]] = []
+    kept: list[_Kept] = []
+    dropped = 0
+
+    def check(text: str, p: Passage) -> Decision:
+        context = dateline(p.published) if dated else ""
+        sentences = [s.text for s in p.sentences]
+        short = fragment(text)
+        d = verifier.check(
+            text,
+            [sentences],
+            judge_context=shown_text,
+            cited=p.n,
+            context=context,
+            given=question,
+            use_judge=not short,
+        )
+        if short and d.label == "supported":
+            share = about(question, " ".join(sentences[d.first : d.last + 1]))
+            if share < fragment_about:
+                d.label = "not_found"
+                d.reasons.append(f"fragment: its window holds {share:.2f} of the question")
+        return d
+
+    for claim in parse_claims(answer):
+        shown = list(dict.fromkeys(n for n in claim.cited if n in by_n))
+        entry: dict[str, object] = {
+            "claim": claim.text,
+            "cited": claim.cited,
+            "unseen": [n for n in claim.cited if n not in by_n],
+        }
+        prefix = ""
+        body = claim.text
+        m = _YES_NO.match(body)
+        if m:
+            if polar:
+                prefix = m.group(0).strip().rstrip(",.:;") + ", "
+            body = body[m.end() :]
+            body = body[:1].upper() + body[1:]
+        if not body.strip() or (not claim.text and shown):
+            entry["action"] = "dropped: no statement to verify"
+            dropped += 1
+            log.append(entry)
+            continue
+        if claim.text[:1].islower():
+            entry["action"] = "dropped: a sentence fragment"
+            dropped += 1
+            log.append(entry)
+            continue
+        # To a yes/no question the asked statement itself is the answer, once verified.
+        if not polar and restates(body, question):
+            entry["action"] = "dropped: restates the question"
+            dropped += 1
+            log.append(entry)
+            continue
+        holds: list[tuple[int, tuple[int, int]]] = []
+        for n in shown:
+            d = check(body, by_n[n])
+            entry[f"passage_{n}"] = d.model_dump(exclude={"claim"})
+            if d.label == "supported":
+                holds.append((n, (d.first, d.last)))
+        if holds:
+            entry["action"] = (
+                "kept" if len(holds) == len(shown) else "kept, failing citations removed"
+            )
+        else:
+            for p in passages:
+                if p.n in shown:
+                    continue
+                d = check(body, p)
+                entry[f"passage_{p.n}"] = d.model_dump(exclude={"claim"})
+                if d.label == "supported":
+                    holds = [(p.n, (d.first, d.last))]
+                    entry["action"] = f"re-attributed to passage {p.n}"
+                    break
+        if not holds:
+            entry["action"] = "dropped: no shown passage supports it"
+            dropped += 1
+            log.append(entry)
+            continue
+        if polar and not kept:
+            # The evidence decides yes or no, not the draft's first word.
+            word = polar_answer(question, body)
+            if prefix and prefix.split(",")[0].lower() != word.lower():
+                entry["yes_no"] = f"{prefix.split(',')[0]} corrected to {word}"
+            prefix = f"{word}, "
+            body = body[:1].lower() + body[1:] if _common_start(body) else body
+        kept.append(_Kept(prefix + body, holds))
+        log.append(entry)
+
+    quoted_judge = None
+    if not kept and answer.strip():
+        rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log)
+        if rescued is not None:
+            quoted_judge, kept = rescued[0], [rescued[1]]
+
+    order: dict[int, int] = {}
+    quotes: dict[int, tuple[int, int]] = {}
+    for k in kept:
+        for n, window in k.holds:
+            if n not in order:
+                order[n] = len(order) + 1
+                quotes[n] = window
+            else:  # two sentences backed by one passage: its quote spans both windows
+                quotes[n] = (min(quotes[n][0], window[0]), max(quotes[n][1], window[1]))
+    text = " ".join(with_markers(k.text, sorted(order[n] for n, _ in k.holds)) for k in kept)
+    citations = [by_n[n].cite(new, *quotes[n]) for n, new in order.items()]
+    partial = dropped > 0 and bool(kept) and quoted_judge is None
+    return Verified(text, citations, partial=partial, log=log, quoted_judge=quoted_judge)
+
+
+def _common_start(text: str) -> bool:
+    """The sentence starts with an ordinary word, not a name, so "Yes, " may lower it."""
+    first = analyse(text).words[:1]
+    return bool(first) and first[0].low in _LOWERABLE
+
+
+_LOWERABLE = frozenset("the a an it they he she this that there some most all".split())
+
+
+def _rescue(
+    passages: list[Passage],
+    verifier: ClaimVerifier,
+    question: str,
+    shown_text: str,
+    threshold: float,
+    log: list[dict[str, object]],
+) -> tuple[float, _Kept] | None:
+    """The best evidence sentence the judge accepts as the answer, quoted verbatim, with the
+    judge's P(yes)."""
+    if threshold >= 1.0:
+        return None
+    ranked = sorted(
+        ((p, i) for p in passages for i in range(len(p.sentences))),
+        key=lambda pi: -pi[0].sentences[pi[1]].score,
+    )[:RESCUE_CANDIDATES]
+    best: tuple[float, Passage, int] | None = None
+    for p, i in ranked:
+        sentence = p.sentences[i].text
+        p_yes = verifier.answers(shown_text, question, sentence, p.n)
+        log.append({"rescue": sentence, "passage": p.n, "judge": p_yes})
+        if p_yes is not None and p_yes >= threshold and (best is None or p_yes > best[0]):
+            best = (p_yes, p, i)
+    if best is None:
+        return None
+    p_yes, p, i = best
+    log.append({"action": f"quoted passage {p.n}, sentence {i}"})
+    # The sentence alone, as the article has it: ``quoted`` tells the reader it is a quote;
+    # to a yes/no question, after the Yes or No the sentence decides.
+    sentence = p.sentences[i].text
+    polar = f"{polar_answer(question, sentence)}: " if is_polar(question) else ""
+    return p_yes, _Kept(f"{polar}“{sentence}”", [(p.n, (i, i))])
