@@ -42,6 +42,10 @@ DATA = Path(tempfile.gettempdir()) / f"rag-tests-{os.getpid()}" / "data"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# The answer deadline protects a service; in tests it would turn a slow, shared CI machine's
+# answers into quotes and fail checks of what the answers say. Tests of the deadline itself set
+# their own (1-2 s); every other Settings, and every service a test starts, reads this one.
+os.environ.setdefault("RAG_LLM_TIMEOUT_S", "600")
 
 
 def ingest(settings: Settings, path: Path | None = None) -> SyncReport:
