@@ -177,6 +177,7 @@ class Pipeline:
                 dated=dated,
                 rescue_threshold=self.settings.verify_rescue_threshold,
                 fragment_about=self.settings.verify_fragment_about,
+                answer_about=self.settings.verify_answer_about,
             )
         trace.support = checked.log
         if not checked.citations:

@@ -147,6 +147,13 @@ class LibrarySettings(BaseSettings):
     verify_fragment_about: float = Field(
         0.5, ge=0, le=1, description="Share of the question a bare fragment's evidence must hold."
     )
+    verify_answer_about: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Share of the question's content words the cited windows of an answer must "
+        "hold together: a true sentence about something else answers nothing (dev-calibrated).",
+    )
     abstain_below: float = Field(
         0.45, description="Abstain without generating when the best evidence scores below this."
     )

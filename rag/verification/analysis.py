@@ -48,7 +48,8 @@ _FOLD = {
 # Titles are capitalised but name no one.
 TITLES = frozenset(
     "president prime minister secretary chancellor general director spokesman spokeswoman "
-    "deputy mayor chief head envoy commission commissioner leader king queen mr mrs ms".split()
+    "deputy mayor chief head envoy commission commissioner leader king queen mr mrs ms "
+    "chairman chairwoman".split()
 )
 _ORDINAL_SUFFIX = frozenset({"st", "nd", "rd", "th"})
 # Multi-word names folded to one token before analysis, so "United Kingdom" is one name.

@@ -13,9 +13,15 @@ For each sentence of the model's draft (``rag.citations.parse_claims``):
   structurally only, and must sit in a window that also holds most of the question's words;
 * a sentence no citation supports is re-attributed to the shown passage that does, if one
   does, else dropped: no sentence is ever shown with a citation that failed.
-If nothing survives, the draft was wrong or unverifiable, not necessarily the evidence: the
-best evidence sentences are put to the judge as answers to the question, and one it accepts
-is shown verbatim, flagged as a quote (``Verified.quoted``), instead of refusing.
+* what survives must answer the question (``asked.py``): its cited windows together hold a
+  share of the question's words (``answer_about``), and to a who/which, how-many or when
+  question some sentence gives a name, number or time the question lacks; else it is a near
+  miss (true, cited, beside the point) and the question is refused.
+If nothing survives verification, the draft was wrong or unverifiable, not necessarily the
+evidence: the best evidence sentences that could answer are put to the judge as answers to
+the question, and one it accepts is shown verbatim, flagged as a quote
+(``Verified.quoted``), instead of refusing. A near miss is not rescued so: the model read
+those passages and found nothing better.
 Citations are numbered by first use, each quoting the evidence window with its exact span.
 """
 
@@ -28,6 +34,7 @@ from rag.citations import Verified, parse_claims, with_markers
 from rag.prompting import dateline, format_passages
 from rag.types import Passage
 from rag.verification.analysis import analyse
+from rag.verification.asked import Asks, about, asked_kind, evidence_names, gives
 from rag.verification.checks import negated
 from rag.verification.types import Decision
 from rag.verification.verifier import ClaimVerifier
@@ -79,12 +86,6 @@ def polar_answer(question: str, statement: str) -> str:
     return "Yes" if negated_q == negated_s else "No"
 
 
-def about(question: str, window: str) -> float:
-    """Share of the question's content words that the window holds."""
-    q = {w.stem for w in analyse(question).content}
-    return len(q & {w.stem for w in analyse(window).words}) / len(q) if q else 0.0
-
-
 @dataclass
 class _Kept:
     text: str
@@ -100,10 +101,12 @@ def verify_answer(
     dated: bool = False,
     rescue_threshold: float = 1.0,
     fragment_about: float = 0.5,
+    answer_about: float = 0.0,
 ) -> Verified:
     """``rescue_threshold``: the judge's P(yes) an evidence sentence needs to be shown as the
     answer when the draft failed (1.0: never). ``fragment_about``: the share of the
-    question's words a bare fragment's window must hold."""
+    question's words a bare fragment's window must hold; ``answer_about``: the share the
+    windows of the whole answer must hold together."""
     by_n = {p.n: p for p in passages}
     shown_text = format_passages(passages, dated)
     polar = is_polar(question)
@@ -197,9 +200,29 @@ def verify_answer(
         kept.append(_Kept(prefix + body, holds))
         log.append(entry)
 
+    # A near miss: true, cited sentences near the topic that do not answer what was asked.
+    # The model read these passages and wrote its best answer; when that verifies but is
+    # not an answer, no evidence sentence is quoted in its place: the articles lack it.
+    kind = asked_kind(question)
+    names = evidence_names([analyse(p.text) for p in passages]) if kind else set()
+    verified = bool(kept)
+    if kept:
+        windows = " ".join(
+            " ".join(s.text for s in by_n[n].sentences[a : b + 1])
+            for k in kept
+            for n, (a, b) in k.holds
+        )
+        if (share := about(question, windows)) < answer_about:
+            why = f"dropped all: the cited windows hold {share:.2f} of the question"
+            log.append({"action": why})
+            kept = []
+        elif kind and not any(gives(kind, k.text, question, names) for k in kept):
+            log.append({"action": f"dropped all: no sentence gives the {kind} the question asks"})
+            kept = []
     quoted_judge = None
-    if not kept and answer.strip():
-        rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log)
+    if not verified and answer.strip():
+        asks = Asks(kind, names, answer_about)
+        rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
         if rescued is not None:
             quoted_judge, kept = rescued[0], [rescued[1]]
 
@@ -234,13 +257,19 @@ def _rescue(
     shown_text: str,
     threshold: float,
     log: list[dict[str, object]],
+    asks: Asks,
 ) -> tuple[float, _Kept] | None:
     """The best evidence sentence the judge accepts as the answer, quoted verbatim, with the
-    judge's P(yes)."""
+    judge's P(yes). Only sentences that could answer (``asks``) are put to the judge."""
     if threshold >= 1.0:
         return None
     ranked = sorted(
-        ((p, i) for p in passages for i in range(len(p.sentences))),
+        (
+            (p, i)
+            for p in passages
+            for i in range(len(p.sentences))
+            if asks.could_answer(question, p.sentences[i].text)
+        ),
         key=lambda pi: -pi[0].sentences[pi[1]].score,
     )[:RESCUE_CANDIDATES]
     best: tuple[float, Passage, int] | None = None

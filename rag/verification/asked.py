@@ -1,0 +1,138 @@
+"""What a wh-question asks for, and whether an answer gives it.
+
+A near miss is a question whose topic the articles cover while the asked fact is absent ("Who
+will command the reassurance force?" where the articles only say a force will be formed). The
+model then answers with a true, verifiable sentence about the topic, which every other check
+passes. This check asks a plainer thing: a "who" question wants a name the question does not
+already hold, a "how many" question a number it does not hold, a "when" question a time. An
+answer none of whose sentences gives that is not an answer, however well it is cited.
+
+Questions whose answer has no such shape ("what did X say", "how did X respond", "why") are
+not checked: the kind is ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.verification import lexicon as lx
+from rag.verification.analysis import TITLES, Text, aliases_of, analyse
+
+Kind = Literal["name", "number", "time"]
+
+# "Which <noun>" asks for a name when the noun names people, places or organisations.
+_ENTITY_NOUNS = """
+    city cities country countries town towns region state states nation nations capital
+    company companies firm firms manufacturer manufacturers shipyard bank banks agency outlet
+    newspaper organisation organization party leader leaders minister ministers official
+    officials spokesman spokeswoman president prime person people envoy
+""".split()
+# The first matching pattern decides, so the specific forms come before "what"/"which".
+_KINDS: list[tuple[re.Pattern[str], Kind]] = [
+    (re.compile(r"^\s*how\s+(many|much)\b", re.I), "number"),
+    (re.compile(r"^\s*(what|which)\s+(number|percentage|share|amount|sum)\b", re.I), "number"),
+    (re.compile(r"^\s*when\b", re.I), "time"),
+    (
+        re.compile(r"^\s*(on|in|by)?\s*(what|which)\s+(date|day|month|year|week|time)\b", re.I),
+        "time",
+    ),
+    (re.compile(r"^\s*(who|whom|whose)\b", re.I), "name"),
+    (re.compile(r"^\s*where\b", re.I), "name"),
+    (re.compile(r"^\s*what\s+(is|was|are|were)\s+the\s+names?\b", re.I), "name"),
+    (
+        re.compile(
+            r"^\s*(in|at|from|to|with|by)?\s*which\s+(?:[\w'’-]+\s+){0,2}?"
+            rf"({'|'.join(_ENTITY_NOUNS)})\b",
+            re.I,
+        ),
+        "name",
+    ),
+]
+# Words that place an event in time without a number or a calendar name.
+_TIME_WORDS = frozenset(
+    """
+    today tomorrow yesterday tonight now soon later earlier next last recently already
+    morning afternoon evening night weekend week month year decade
+    """.split()
+)
+_CALENDAR = lx.SLOTS[0] | lx.SLOTS[1] | lx.SLOTS[3]
+
+
+def about(question: str, window: str) -> float:
+    """Share of the question's content words that the window holds."""
+    q = {w.stem for w in analyse(question).content}
+    return len(q & {w.stem for w in analyse(window).words}) / len(q) if q else 0.0
+
+
+@dataclass(frozen=True)
+class Asks:
+    """What an answer to the question must give: its kind (a name, number or time, if the
+    question asks one) and a share of the question's words in its evidence."""
+
+    kind: Kind | None
+    names: set[str]
+    about: float
+
+    def could_answer(self, question: str, sentence: str) -> bool:
+        if about(question, sentence) < self.about:
+            return False
+        return self.kind is None or gives(self.kind, sentence, question, self.names)
+
+
+def asked_kind(question: str) -> Kind | None:
+    """The shape of the answer a question asks for, when it has one."""
+    for pattern, kind in _KINDS:
+        if pattern.match(question):
+            return kind
+    return None
+
+
+def gives(kind: Kind, answer: str, question: str, names: set[str]) -> bool:
+    """Does ``answer`` hold what a ``kind`` question asks, beyond what the question says?
+    ``names``: the evidence's names (``evidence_names``), which tell a name at the start of
+    the answer ("Italy has...") from an ordinary word ("According to...")."""
+    at, qt = analyse(answer), analyse(question)
+    if kind == "number":
+        return bool(_new_numbers(at, qt))
+    if kind == "time":
+        return bool(_new_numbers(at, qt)) or any(
+            (w.low in _CALENDAR or w.low in _TIME_WORDS) and w.stem not in qt.stems()
+            for w in at.words
+        )
+    return bool(_new_names(at, qt, names))
+
+
+def evidence_names(texts: list[Text]) -> set[str]:
+    """Stems (with their aliases) of the words the evidence writes capitalised and never in
+    lower case: "Italy" even when it only starts sentences, not "According"."""
+    lower = {w.low for t in texts for w in t.words if w.text[:1].islower()}
+    names: set[str] = set()
+    for t in texts:
+        for w in t.words:
+            if w.text[:1].isupper() and w.low not in lower and w.content:
+                names |= aliases_of(w.stem)
+    return names
+
+
+def _new_numbers(at: Text, qt: Text) -> set[float]:
+    return {n.value for n in at.numbers} - {n.value for n in qt.numbers}
+
+
+def _new_names(at: Text, qt: Text, names: set[str]) -> list[str]:
+    """Capitalised words of the answer that name someone or something the question does not
+    (an alias of a question's name is the same name)."""
+    asked: set[str] = set()
+    for w in qt.words:
+        asked |= aliases_of(w.stem)
+    return [
+        w.text
+        for w in at.words
+        if w.name
+        and w.low not in _CALENDAR  # "Monday" answers "when", not "who"
+        and (not w.initial or bool(aliases_of(w.stem) & names))
+        and w.low not in TITLES
+        and w.content
+        and not (aliases_of(w.stem) & asked)
+    ]

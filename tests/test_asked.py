@@ -1,0 +1,150 @@
+"""What a question asks for (``rag.verification.asked``) and the answer path's near-miss rule:
+true, cited sentences that do not answer the question are not shown as its answer. Fictional
+sentences, the real structural verifier, no judge."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.types import Passage, Sentence
+from rag.verification.analysis import analyse
+from rag.verification.answers import verify_answer
+from rag.verification.asked import about, asked_kind, evidence_names, gives
+from rag.verification.verifier import ClaimVerifier
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who will chair the harbour board?", "name"),
+        ("Whom did the mayor thank?", "name"),
+        ("Where will the regatta be held?", "name"),
+        ("Which Northport shipyard will build the ferries?", "name"),
+        ("In which town did the talks begin?", "name"),
+        ("What is the name of the new harbour master?", "name"),
+        ("How many ferries will the council buy?", "number"),
+        ("How much will the new pier cost?", "number"),
+        ("When will the ferries enter service?", "time"),
+        ("On what date was the pier opened?", "time"),
+        ("What did the mayor say about the pier?", None),
+        ("How did the council react?", None),
+        ("Why was the regatta moved?", None),
+        ("Did the council approve the pier?", None),
+        ("Which of the two plans was chosen?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_a_name_answer_must_name_someone_the_question_does_not() -> None:
+    q = "Who will chair the Northport harbour board?"
+    assert gives("name", "Anna Weller will chair it.", q, set())
+    assert not gives("name", "The Northport harbour board meets monthly.", q, set())
+    # A capitalised first word is a name only if the evidence writes it so mid-sentence.
+    names = evidence_names(
+        [analyse("Weller is expected to chair it, according to officials. Eastbay agrees.")]
+    )
+    assert not gives("name", "According to officials, the board will meet.", q, names)
+    assert gives("name", "Weller will chair it.", q, names)
+    assert gives("name", "Eastbay will chair it.", q, names)  # only ever starts a sentence
+    # An alias of a name the evidence has is that name ("Turkey" for "Türkiye").
+    assert gives("name", "Turkey will chair it.", q, evidence_names([analyse("Ask Türkiye.")]))
+    # A capitalised word the evidence never has is no name it knows.
+    assert not gives("name", "Latte will chair it.", q, names)
+    # A title names no one.
+    assert not gives("name", "The board's new Chairman will be chosen in May.", q, set())
+
+
+def test_a_number_answer_must_hold_a_number_the_question_does_not() -> None:
+    q = "How much will the 12 ferries for Northport cost?"
+    assert not gives("number", "Northport will buy 12 ferries.", q, set())
+    assert gives("number", "They will cost 40 million euros.", q, set())
+    assert gives("number", "They will cost forty million euros.", q, set())
+
+
+def test_a_time_answer_must_place_the_event_in_time() -> None:
+    q = "When will the ferries enter service?"
+    assert gives("time", "They enter service in March.", q, set())
+    assert gives("time", "They enter service next year.", q, set())
+    assert gives("time", "They enter service in 2031.", q, set())
+    assert not gives("time", "The ferries are built in Northport.", q, set())
+
+
+def test_about_is_the_share_of_the_question_a_text_holds() -> None:
+    q = "Who will chair the harbour board?"
+    assert about(q, "Weller will chair the harbour board.") == 1.0
+    assert about(q, "The regatta is held each summer.") == 0.0
+
+
+def _passage(n: int, *texts: str) -> Passage:
+    doc = f"90{n}_fiction"
+    sentences = [
+        Sentence(doc_id=doc, chunk_id=f"{doc}::v::0000", text=t, start=0, end=len(t), score=0.5)
+        for t in texts
+    ]
+    return Passage(
+        n=n, doc_id=doc, chunk_id=f"{doc}::v::0000", title="Harbour", published=None,
+        sentences=sentences,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def verifier() -> ClaimVerifier:
+    return ClaimVerifier(
+        None, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
+    )
+
+
+PASSAGES = [
+    _passage(
+        1,
+        "Northport council approved a new harbour board on Monday.",
+        "The board includes members from Eastbay, Westcliff and the port authority.",
+    ),
+    _passage(2, "The regatta will be held in Eastbay in August."),
+]
+
+
+def test_a_true_answer_that_is_not_what_was_asked_is_not_shown(verifier: ClaimVerifier) -> None:
+    """Verified, cited, and names new names, yet the windows hold little of the question."""
+    question = "Who will chair the new Northport harbour board?"
+    draft = "The regatta will be held in Eastbay in August [2]."
+    out = verify_answer(draft, PASSAGES, verifier, question, answer_about=0.3)
+    assert out.citations == []
+    assert any("hold 0.00 of the question" in str(e.get("action")) for e in out.log)
+    assert out.quoted_judge is None  # no evidence sentence is quoted in its place
+
+
+def test_a_who_question_answered_without_a_new_name_is_not_answered(
+    verifier: ClaimVerifier,
+) -> None:
+    question = "Who will chair the new Northport harbour board?"
+    draft = "Northport council approved a new harbour board on Monday [1]."
+    out = verify_answer(draft, PASSAGES, verifier, question, answer_about=0.3)
+    assert out.citations == []
+    assert any("no sentence gives the name" in str(e.get("action")) for e in out.log)
+
+
+def test_an_answer_that_gives_what_was_asked_is_kept(verifier: ClaimVerifier) -> None:
+    question = "Which towns have members on the new Northport harbour board?"
+    draft = "The board includes members from Eastbay and Westcliff [1]."
+    out = verify_answer(draft, PASSAGES, verifier, question, answer_about=0.3)
+    assert [c.doc_id for c in out.citations] == ["901_fiction"]
+    assert "Eastbay" in out.text
+
+
+def test_when_question_answered_with_a_day(verifier: ClaimVerifier) -> None:
+    question = "When did Northport council approve the harbour board?"
+    kept = verify_answer(
+        "The council approved it on Monday [1].", PASSAGES, verifier, question, answer_about=0.3
+    )
+    assert kept.citations
+    dropped = verify_answer(
+        "Northport council approved a new harbour board [1].",
+        PASSAGES,
+        verifier,
+        question,
+        answer_about=0.3,
+    )
+    assert dropped.citations == []
