@@ -9,7 +9,7 @@ import pytest
 from rag.types import Passage, Sentence
 from rag.verification.analysis import analyse
 from rag.verification.answers import verify_answer
-from rag.verification.asked import about, asked_kind, evidence_names, gives
+from rag.verification.asked import Asks, about, asked_kind, evidence_names, gives
 from rag.verification.verifier import ClaimVerifier
 
 
@@ -148,3 +148,15 @@ def test_when_question_answered_with_a_day(verifier: ClaimVerifier) -> None:
         answer_about=0.3,
     )
     assert dropped.citations == []
+
+
+def test_a_quote_offered_instead_of_a_failed_draft_need_only_give_the_asked_kind() -> None:
+    """One sentence holds fewer of the question's words than an answer's windows: the share
+    is not asked of it, only the name, number or time."""
+    question = "Which country plays the maritime role in the new Northport harbour board?"
+    sentence = "The board is led by Northport, with close participation from Eastbay."
+    asks = Asks("name", evidence_names([analyse(sentence)]))
+    assert about(question, sentence) < 0.3
+    assert asks.could_answer(question, sentence)
+    assert not asks.could_answer(question, "The board is led by Northport.")
+    assert Asks(None, set()).could_answer(question, "Anything at all.")

@@ -221,7 +221,7 @@ def verify_answer(
             kept = []
     quoted_judge = None
     if not verified and answer.strip():
-        asks = Asks(kind, names, answer_about)
+        asks = Asks(kind, names)
         rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
         if rescued is not None:
             quoted_judge, kept = rescued[0], [rescued[1]]
