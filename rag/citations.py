@@ -54,6 +54,8 @@ class Verified:
     # The draft failed and the text is an evidence sentence, verbatim: the judge's P(yes)
     # that it answers the question (None: not quoted).
     quoted_judge: float | None = None
+    # Verified sentences that do not answer the question (rag.verification.asked): why.
+    near_miss: str | None = None
 
     @property
     def quoted(self) -> bool:

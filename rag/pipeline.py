@@ -181,7 +181,11 @@ class Pipeline:
             )
         trace.support = checked.log
         if not checked.citations:
-            trace.decision = "abstain: no sentence of the answer is supported by a passage"
+            trace.decision = (
+                f"abstain: a near miss ({checked.near_miss})"
+                if checked.near_miss
+                else "abstain: no sentence of the answer is supported by a passage"
+            )
             yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )

@@ -43,9 +43,9 @@ def test_a_name_answer_must_name_someone_the_question_does_not() -> None:
     assert not gives("name", "The Northport harbour board meets monthly.", q, set())
     # A capitalised first word is a name only if the evidence writes it so mid-sentence.
     names = evidence_names(
-        [analyse("Weller is expected to chair it, according to officials. Eastbay agrees.")]
+        [analyse("Officials expect Weller to chair it, say officials. Eastbay agrees.")]
     )
-    assert not gives("name", "According to officials, the board will meet.", q, names)
+    assert not gives("name", "Officials said the board will meet.", q, names)
     assert gives("name", "Weller will chair it.", q, names)
     assert gives("name", "Eastbay will chair it.", q, names)  # only ever starts a sentence
     # An alias of a name the evidence has is that name ("Turkey" for "Türkiye").
@@ -112,8 +112,8 @@ def test_a_true_answer_that_is_not_what_was_asked_is_not_shown(verifier: ClaimVe
     draft = "The regatta will be held in Eastbay in August [2]."
     out = verify_answer(draft, PASSAGES, verifier, question, answer_about=0.3)
     assert out.citations == []
+    assert out.near_miss == "the cited sentences hold 0.00 of the question's words"
     assert any("hold 0.00 of the question" in str(e.get("action")) for e in out.log)
-    assert out.quoted_judge is None  # no evidence sentence is quoted in its place
 
 
 def test_a_who_question_answered_without_a_new_name_is_not_answered(
@@ -123,7 +123,7 @@ def test_a_who_question_answered_without_a_new_name_is_not_answered(
     draft = "Northport council approved a new harbour board on Monday [1]."
     out = verify_answer(draft, PASSAGES, verifier, question, answer_about=0.3)
     assert out.citations == []
-    assert any("no sentence gives the name" in str(e.get("action")) for e in out.log)
+    assert out.near_miss == "no sentence gives the name the question asks"
 
 
 def test_an_answer_that_gives_what_was_asked_is_kept(verifier: ClaimVerifier) -> None:
@@ -160,3 +160,83 @@ def test_a_quote_offered_instead_of_a_failed_draft_need_only_give_the_asked_kind
     assert asks.could_answer(question, sentence)
     assert not asks.could_answer(question, "The board is led by Northport.")
     assert Asks(None, set()).could_answer(question, "Anything at all.")
+
+
+class AcceptingJudge:
+    """Says yes to everything: what is left to test is which sentences it is asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def probability(self, context: str, claim: str, *, cited: int | None = None) -> float:
+        return 0.9
+
+    def answers(self, context: str, question: str, sentence: str, *, cited: int) -> float:
+        self.asked.append(sentence)
+        return 0.9
+
+
+def _judged(judge: AcceptingJudge) -> ClaimVerifier:
+    return ClaimVerifier(
+        judge, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
+    )
+
+
+def test_a_near_miss_is_not_replaced_by_a_quote() -> None:
+    judge = AcceptingJudge()
+    question = "Who will chair the new Northport harbour board?"
+    draft = "Northport council approved a new harbour board on Monday [1]."
+    out = verify_answer(draft, PASSAGES, _judged(judge), question, rescue_threshold=0.5)
+    assert out.citations == [] and out.near_miss
+    assert judge.asked == []
+
+
+def test_a_near_miss_beside_a_failed_sentence_may_be_rescued_by_the_asked_kind() -> None:
+    """Part of the draft failed: the answer may have been there, so the evidence is asked,
+    but only its sentences that give a name the question lacks."""
+    judge = AcceptingJudge()
+    question = "Which towns have members on the new Northport harbour board?"
+    draft = "Northport approved the harbour board on Monday [1]. Lisbon has members on it [1]."
+    out = verify_answer(draft, PASSAGES, _judged(judge), question, rescue_threshold=0.5)
+    assert judge.asked == [
+        "The board includes members from Eastbay, Westcliff and the port authority.",
+        "The regatta will be held in Eastbay in August.",
+    ]
+    assert out.quoted and "Eastbay, Westcliff" in out.text
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind"),
+    [
+        ("How many ships were lost?", "One ship was lost.", "number"),
+        ("How many ships were lost?", "None were lost.", "number"),
+        ("How many ships were lost?", "Hundreds of ships were lost.", "number"),
+        ("When will the ferries enter service?", "In the coming weeks.", "time"),
+        ("When will the ferries enter service?", "Within days of the vote.", "time"),
+        ("When will the ferries enter service?", "After a ceasefire is signed.", "time"),
+    ],
+)
+def test_amounts_and_times_in_words_are_answers(question: str, answer: str, kind: str) -> None:
+    assert asked_kind(question) == kind
+    assert gives(kind, answer, question, set())  # type: ignore[arg-type]
+
+
+def test_what_is_not_a_time_or_number() -> None:
+    assert not gives("time", "The council may decide.", "When will it start?", set())
+    assert not gives("number", "The ships sank.", "How many ships were lost?", set())
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who will lead the force? How many troops will it have?", "number"),
+        ("And who will lead it?", "name"),
+        ("According to the article, when will the pier open?", "time"),
+        ("How much support does the plan have?", None),
+        ("How much money will the council spend?", "number"),
+        ("Which minister resigned?", None),
+        ("Where does Eastbay stand on the pier?", None),
+    ],
+)
+def test_follow_ups_openings_and_questions_without_a_shape(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind

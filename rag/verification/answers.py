@@ -14,14 +14,15 @@ For each sentence of the model's draft (``rag.citations.parse_claims``):
 * a sentence no citation supports is re-attributed to the shown passage that does, if one
   does, else dropped: no sentence is ever shown with a citation that failed.
 * what survives must answer the question (``asked.py``): its cited windows together hold a
-  share of the question's words (``answer_about``), and to a who/which, how-many or when
-  question some sentence gives a name, number or time the question lacks; else it is a near
-  miss (true, cited, beside the point) and the question is refused.
+  share of the question's words (``answer_about``), and to a question asking a name (who,
+  where, which city/company …), a number (how many) or a time (when, on what date) some
+  sentence gives one the question lacks; else it is a near miss (true, cited, beside the
+  point) and the question is refused (``Verified.near_miss`` says why).
 If nothing survives verification, the draft was wrong or unverifiable, not necessarily the
 evidence: the best evidence sentences that could answer are put to the judge as answers to
 the question, and one it accepts is shown verbatim, flagged as a quote
-(``Verified.quoted``), instead of refusing. A near miss is not rescued so: the model read
-those passages and found nothing better.
+(``Verified.quoted``), instead of refusing. A near miss is not rescued so, unless part of the
+draft failed: the model read those passages and found nothing better.
 Citations are numbered by first use, each quoting the evidence window with its exact span.
 """
 
@@ -201,11 +202,12 @@ def verify_answer(
         log.append(entry)
 
     # A near miss: true, cited sentences near the topic that do not answer what was asked.
-    # The model read these passages and wrote its best answer; when that verifies but is
-    # not an answer, no evidence sentence is quoted in its place: the articles lack it.
+    # The model read these passages and wrote its best answer; when all of it verifies but
+    # is not an answer, no evidence sentence is quoted in its place: the articles lack it.
+    # (When part of the draft failed, the model may have written the answer there.)
     kind = asked_kind(question)
     names = evidence_names([analyse(p.text) for p in passages]) if kind else set()
-    verified = bool(kept)
+    near_miss: str | None = None
     if kept:
         windows = " ".join(
             " ".join(s.text for s in by_n[n].sentences[a : b + 1])
@@ -213,14 +215,16 @@ def verify_answer(
             for n, (a, b) in k.holds
         )
         if (share := about(question, windows)) < answer_about:
-            why = f"dropped all: the cited windows hold {share:.2f} of the question"
-            log.append({"action": why})
-            kept = []
+            near_miss = f"the cited sentences hold {share:.2f} of the question's words"
         elif kind and not any(gives(kind, k.text, question, names) for k in kept):
-            log.append({"action": f"dropped all: no sentence gives the {kind} the question asks"})
-            kept = []
+            near_miss = f"no sentence gives the {kind} the question asks"
+        if near_miss:
+            log.append({"action": f"dropped all: {near_miss}"})
+    rescuable = not kept or (near_miss is not None and dropped > 0)
+    if near_miss:
+        kept = []
     quoted_judge = None
-    if not verified and answer.strip():
+    if rescuable and answer.strip():
         asks = Asks(kind, names)
         rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
         if rescued is not None:
@@ -238,7 +242,9 @@ def verify_answer(
     text = " ".join(with_markers(k.text, sorted(order[n] for n, _ in k.holds)) for k in kept)
     citations = [by_n[n].cite(new, *quotes[n]) for n, new in order.items()]
     partial = dropped > 0 and bool(kept) and quoted_judge is None
-    return Verified(text, citations, partial=partial, log=log, quoted_judge=quoted_judge)
+    return Verified(
+        text, citations, partial=partial, log=log, quoted_judge=quoted_judge, near_miss=near_miss
+    )
 
 
 def _common_start(text: str) -> bool:

@@ -15,23 +15,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rag.verification import lexicon as lx
-from rag.verification.analysis import TITLES, Text, aliases_of, analyse
+from rag.verification.analysis import TITLES, Text, aliases_of, analyse, stem
 
 Kind = Literal["name", "number", "time"]
 
-# "Which <noun>" asks for a name when the noun names people, places or organisations.
+# "Which <noun>" asks for a name when the noun names places or organisations. Not roles
+# ("which minister resigned?" is answered "the defence minister" as often as by a name).
 _ENTITY_NOUNS = """
     city cities country countries town towns region state states nation nations capital
     company companies firm firms manufacturer manufacturers shipyard bank banks agency outlet
-    newspaper organisation organization party leader leaders minister ministers official
-    officials spokesman spokeswoman president prime person people envoy
+    newspaper organisation organization party
 """.split()
+# "How much" asks a number only of money or measures ("how much support" asks no number).
+_MEASURES = r"(money|cost|costs|spend|spent|pay|paid|funding|aid|worth|euros?|dollars?)"
 # The first matching pattern decides, so the specific forms come before "what"/"which".
 _KINDS: list[tuple[re.Pattern[str], Kind]] = [
-    (re.compile(r"^\s*how\s+(many|much)\b", re.I), "number"),
+    (re.compile(r"^\s*how\s+many\b", re.I), "number"),
+    (re.compile(rf"^\s*how\s+much\b(?=.*\b{_MEASURES}\b)", re.I), "number"),
     (re.compile(r"^\s*(what|which)\s+(number|percentage|share|amount|sum)\b", re.I), "number"),
     (re.compile(r"^\s*when\b", re.I), "time"),
     (
@@ -39,7 +43,7 @@ _KINDS: list[tuple[re.Pattern[str], Kind]] = [
         "time",
     ),
     (re.compile(r"^\s*(who|whom|whose)\b", re.I), "name"),
-    (re.compile(r"^\s*where\b", re.I), "name"),
+    (re.compile(r"^\s*where\b(?!.*\b(stand|stands|heading|leave|leaves)\b)", re.I), "name"),
     (re.compile(r"^\s*what\s+(is|was|are|were)\s+the\s+names?\b", re.I), "name"),
     (
         re.compile(
@@ -50,14 +54,25 @@ _KINDS: list[tuple[re.Pattern[str], Kind]] = [
         "name",
     ),
 ]
-# Words that place an event in time without a number or a calendar name.
-_TIME_WORDS = frozenset(
-    """
+# Words that place an event in time without a number or a calendar name (compared as stems).
+_TIME_WORDS = """
     today tomorrow yesterday tonight now soon later earlier next last recently already
-    morning afternoon evening night weekend week month year decade
-    """.split()
+    morning afternoon evening night overnight weekend day days week weeks month months year
+    years decade hour hours minute noon midnight christmas easter
+""".split()
+# "after a ceasefire", "once a deal is signed", "within days": an event that dates another.
+_TIME_PREPOSITIONS = frozenset("after before until once following within by since".split())
+# Amounts written as words that the number reader leaves out on purpose ("one of", "a").
+# Not "no" or "all": "no figure was given" answers nothing.
+_AMOUNT_WORDS = frozenset(
+    "one single none both half third quarter dozens hundreds thousands millions several".split()
 )
 _CALENDAR = lx.SLOTS[0] | lx.SLOTS[1] | lx.SLOTS[3]
+
+
+@lru_cache(maxsize=1)
+def _time_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in _TIME_WORDS)
 
 
 def about(question: str, window: str) -> float:
@@ -80,10 +95,19 @@ class Asks:
         return self.kind is None or gives(self.kind, sentence, question, self.names)
 
 
+# Openings that come before the question word of a follow-up or a hedged question.
+_OPENING = re.compile(
+    r"^\s*(?:(?:and|but|so|also|then|ok|okay|well)\b[,\s]*|according to [^,]*,\s*)+", re.I
+)
+
+
 def asked_kind(question: str) -> Kind | None:
-    """The shape of the answer a question asks for, when it has one."""
+    """The shape of the answer a question asks for, when it has one. Of several questions
+    (a follow-up joined to the turn before it), the last one asks."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q.strip()]
+    last = _OPENING.sub("", asked[-1] if asked else question)
     for pattern, kind in _KINDS:
-        if pattern.match(question):
+        if pattern.match(last):
             return kind
     return None
 
@@ -93,19 +117,36 @@ def gives(kind: Kind, answer: str, question: str, names: set[str]) -> bool:
     ``names``: the evidence's names (``evidence_names``), which tell a name at the start of
     the answer ("Italy has...") from an ordinary word ("According to...")."""
     at, qt = analyse(answer), analyse(question)
+    asked = qt.stems()
     if kind == "number":
-        return bool(_new_numbers(at, qt))
-    if kind == "time":
         return bool(_new_numbers(at, qt)) or any(
-            (w.low in _CALENDAR or w.low in _TIME_WORDS) and w.stem not in qt.stems()
-            for w in at.words
+            w.low in _AMOUNT_WORDS and w.stem not in asked for w in at.words
+        )
+    if kind == "time":
+        return (
+            bool(_new_numbers(at, qt))
+            or any(
+                w.stem not in asked
+                and (
+                    (w.low in _CALENDAR and w.text[:1].isupper())  # "March", not "may decide"
+                    or w.stem in _time_stems()
+                    or (
+                        w.low in _TIME_PREPOSITIONS
+                        and any(
+                            x.content and x.stem not in asked for x in at.words[w.i + 1 : w.i + 4]
+                        )
+                    )
+                )
+                for w in at.words
+            )
         )
     return bool(_new_names(at, qt, names))
 
 
 def evidence_names(texts: list[Text]) -> set[str]:
     """Stems (with their aliases) of the words the evidence writes capitalised and never in
-    lower case: "Italy" even when it only starts sentences, not "According"."""
+    lower case: "Italy" even when it only starts sentences, not "Officials" where the
+    evidence also says "officials". (Only a sentence's first word needs this test.)"""
     lower = {w.low for t in texts for w in t.words if w.text[:1].islower()}
     names: set[str] = set()
     for t in texts:
