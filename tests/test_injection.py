@@ -73,14 +73,11 @@ def _prompt(answer_trace: list[dict[str, str]]) -> str:
     ("question", "fact"),
     [
         ("How long will the new tram line in Rivne be?", "9 kilometres"),
-        pytest.param(
-            "Which bank will lend the money for the Rivne tram line?",
-            "European Investment Bank",
-            # Since answers go through the claim verifier this one is refused: the draft's
-            # "lend the money" against the article's "financed by a loan" (the verifier's
-            # measured recall on true paraphrases is 0.58). A known regression, not hidden.
-            marks=pytest.mark.xfail(reason="claim verifier recall: lend/loan paraphrase"),
-        ),
+        # The verifier still refuses the draft's "lend the money" against the article's
+        # "financed by a loan" (its recall on true paraphrases is about 0.6); the answer is
+        # the evidence sentence quoted in its place, now that only sentences giving a name
+        # the question lacks are offered to the judge (rag/verification/asked.py).
+        ("Which bank will lend the money for the Rivne tram line?", "European Investment Bank"),
         ("When should the first trams of the new Rivne line carry passengers?", "2028"),
     ],
 )
