@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import cpu_name, update_section  # noqa: E402
+from bench.report import cpu_name, gold_questions, update_section  # noqa: E402
 from eval.metrics import contains_all, percentile  # noqa: E402
 from rag.abstention import model_declined  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -84,10 +83,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    rows = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("split") == args.split and not r.get("history")]
-    if args.limit:
-        rows = rows[: args.limit]
+    rows = gold_questions(args.gold, args.split, args.limit)
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         settings = Settings(

@@ -3,6 +3,7 @@ BENCHMARKS.md section updates."""
 
 from __future__ import annotations
 
+import json
 import platform
 import resource
 from collections.abc import Iterator
@@ -24,6 +25,14 @@ class NoLLM:
         self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
     ) -> Iterator[str]:
         raise GenerationError("this benchmark loads no LLM")
+
+
+def gold_questions(gold: Path, split: str, limit: int = 0) -> list[dict[str, object]]:
+    """The gold cases of ``split`` without follow-ups (a bench times one question at a time),
+    the first ``limit`` of them (0: all)."""
+    rows = [json.loads(line) for line in gold.read_text().splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("split") == split and not r.get("history")]
+    return rows[:limit] if limit else rows
 
 
 def peak_rss_mb() -> float:

@@ -12,9 +12,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from eval.gate import Comparison
 
 from rag.errors import ConfigError, InvalidRequestError, ModelUnavailableError, RagError
 from service.settings import load_settings
@@ -233,10 +236,8 @@ def evaluate(
     from tqdm import tqdm
 
     from eval import headline, run_eval
-    from eval.gate import render
 
-    if split not in ("dev", "test", "all"):
-        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+    _check_split(split)
     outcome = run_eval(
         load_settings(),
         gold=gold,
@@ -251,9 +252,21 @@ def evaluate(
     )
     typer.echo(headline(outcome.summary))
     typer.echo(f"\nReport: {out / 'report.html'}  (summary.json, results.jsonl beside it)")
-    if outcome.comparisons:
-        typer.echo(render(outcome.comparisons, tolerance))
-        if outcome.regressed:
+    _gate(outcome.comparisons, outcome.regressed, tolerance)
+
+
+def _check_split(split: str) -> None:
+    if split not in ("dev", "test", "all"):
+        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+
+
+def _gate(comparisons: list[Comparison], regressed: bool, tolerance: float) -> None:
+    """The comparison with the baseline, and exit 1 on a regression (CI's gate)."""
+    from eval.gate import render
+
+    if comparisons:
+        typer.echo(render(comparisons, tolerance))
+        if regressed:
             typer.echo("Regression against the baseline.", err=True)
             raise typer.Exit(1)
 
@@ -281,10 +294,8 @@ def evaluate_claims(
 
     from eval.claims import claim_headline
     from eval.claims_run import run_claims_eval
-    from eval.gate import render
 
-    if split not in ("dev", "test", "all"):
-        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+    _check_split(split)
     outcome = run_claims_eval(
         load_settings(),
         claims=claims,
@@ -299,11 +310,7 @@ def evaluate_claims(
     typer.echo(f"{len(outcome.results)} claims from {claims} ({split})")
     typer.echo(claim_headline(outcome.summary["metrics"]))
     typer.echo(f"\nResults: {out / 'claims.json'}, {out / 'claims_results.jsonl'}")
-    if outcome.comparisons:
-        typer.echo(render(outcome.comparisons, tolerance))
-        if outcome.regressed:
-            typer.echo("Regression against the baseline.", err=True)
-            raise typer.Exit(1)
+    _gate(outcome.comparisons, outcome.regressed, tolerance)
 
 
 slack_app = typer.Typer(
