@@ -4,6 +4,7 @@ are flagged. The other checks read what this matched (``WindowCheck.matched``)."
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -105,6 +106,20 @@ def align_words(
         place = w.i > 0 and claim.words[w.i - 1].low in ("in", "at", "to", "from")
         if not place and stem(CAPITALS[w.low]) in in_window:
             matched[w.i] = (by_stem[stem(CAPITALS[w.low])], "capital")
+    # A name spelt another way ("Stephen Cornelius" for "Stefan Kornelius", "Zelenskiy"):
+    # news transliterates names; one window name that sounds the same and is no other word
+    # of the claim stands for it.
+    claim_stems = {w.stem for w in claim.words}
+    for w in wanted:
+        if w.i in matched or not w.name or len(w.low) < 5:
+            continue
+        alike = [
+            x
+            for x in window.words
+            if x.name and x.stem not in claim_stems and _sound(x.low) == _sound(w.low)
+        ]
+        if len({x.low for x in alike}) == 1:
+            matched[w.i] = (alike[0].i, "spelling")
     # "According to him, ...": the name the window's pronoun stands for (roles.referents).
     pronoun = next((w.i for w in window.words if w.low in PRONOUNS), None)
     if pronoun is not None:
@@ -123,7 +138,8 @@ def align_words(
             i -= 1
         while j + 1 < len(claim.words) and claim.words[j + 1].name and not claim.words[j + 1].brk:
             j += 1
-        return any(k in matched for k in range(i, j + 1))
+        # A first name spelt alike does not vouch for another surname ("Stefan Seibert").
+        return any(k in matched and matched[k][1] != "spelling" for k in range(i, j + 1))
 
     missing_names = [
         w.text for w in wanted if is_name(w, names) and w.i not in matched and not span_found(w)
@@ -134,6 +150,15 @@ def align_words(
         check.flags.append(f"antonym: {hit}")
         check.contradicts.append(f"antonym: {hit}")
     return check
+
+
+def _sound(low: str) -> str:
+    """A consonant skeleton of a name: Stefan/Stephen "stfn", Kornelius/Cornelius "krnls"."""
+    s = unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode()
+    for a, b in (("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("w", "v"), ("x", "ks")):
+        s = s.replace(a, b)
+    out = s[:1] + "".join(ch for ch in s[1:] if ch not in "aeiouyh")
+    return "".join(ch for k, ch in enumerate(out) if not k or ch != out[k - 1])
 
 
 def _is_number_like(a: Word, b: Word) -> bool:

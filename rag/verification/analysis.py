@@ -8,9 +8,10 @@ hedge; and the numbers the text states, digits or words, with the noun each one 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from rag.dates import spell_dates
 from rag.text import ALIASES as _ALIASES
 from rag.text import CANONICAL as _CANONICAL
 from rag.text import IRREGULAR, STOPWORDS
@@ -115,6 +116,7 @@ def _is_number_word(low: str) -> bool:
 
 
 def analyse(text: str) -> Text:
+    text = spell_dates(text)
     for pattern, short in _PHRASES:
         text = pattern.sub(short, text)
     raw_tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
@@ -142,7 +144,25 @@ def analyse(text: str) -> Text:
         gap = text[raw_tokens[i - 1][1] + len(raw_tokens[i - 1][0]) : raw_tokens[i][1]] if i else ""
         brk = bool(re.search(r"[,;:.!?()\"“”—–]|\s-\s", gap))
         words.append(Word(tok, low, stem(low), i, content, is_name, brk, first))
-    return Text(text, words, _numbers(words))
+    numbers = _numbers(words)
+    return Text(text, _bounds_as_numbers(words, numbers), numbers)
+
+
+def _bounds_as_numbers(words: list[Word], numbers: list[Number]) -> list[Word]:
+    """ "more than two dozen": the bound and "dozen" belong to the number, which the numbers
+    check compares as a whole; they are not content words to find in the evidence."""
+    part: set[int] = set()
+    for n in numbers:
+        first = n.i
+        while first > 0 and (
+            _is_number_word(words[first - 1].low) or words[first - 1].low in ("dozen", "a", "an")
+        ):
+            first -= 1
+        part.update(k for k in range(first, n.i + 1) if words[k].low in lx.COUNT_WORDS)
+        for bound in lx.BOUNDS:
+            if tuple(w.low for w in words[max(0, first - len(bound)) : first]) == bound:
+                part.update(range(first - len(bound), first))
+    return [replace(w, content=False) if w.i in part else w for w in words]
 
 
 def _numbers(words: list[Word]) -> list[Number]:

@@ -16,12 +16,10 @@ Each check names what it found, so the trace says why a claim failed:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rag.verification import lexicon as lx
 from rag.verification.alignment import Similarity, WindowCheck, align_words, synonyms
 from rag.verification.analysis import Text, Word, stem
-from rag.verification.quantities import numbers, slots
+from rag.verification.quantities import numbers, ordinals, slots
 from rag.verification.roles import attribution, order, prepositions, subjects
 
 __all__ = ["Similarity", "WindowCheck", "check_window", "cues", "negated", "synonyms"]
@@ -86,6 +84,7 @@ def check_window(
 ) -> WindowCheck:
     check = align_words(claim, window, similar, soft, names or set(), given, referents)
     numbers(claim, window, check)
+    ordinals(claim, window, check)
     _polarity(claim, window, check)
     _hedges(claim, window, check)
     _connectives(claim, window, check)
@@ -135,23 +134,81 @@ def _nominal_willing(text: Text, w: Word) -> bool:
     return w.low == "willing" and w.i > 0 and text.words[w.i - 1].low == "the"
 
 
-def _has_phrase(text: Text, phrases: Sequence[str]) -> bool:
-    lows = " ".join(w.low for w in text.words)
-    return any(f" {p} " in f" {lows} " for p in phrases)
-
-
 def _connectives(claim: Text, window: Text, check: WindowCheck) -> None:
     """A cause the claim asserts ("because", "so that", "in response to") must be a cause the
-    evidence states, in words of the same kind; "to" or "as" alone do not count."""
+    evidence states, in words of the same kind, between the same two facts: a "given" that
+    explains Germany's reluctance in one sentence does not explain Italy's refusal in the next.
+    "to" or "as" alone do not count."""
     causal = lx.CAUSAL - {"result", "order", "lead", "led", "reason", "response", "reaction"}
-    claimed = _has_phrase(claim, lx.CAUSAL_PHRASES) or any(w.low in causal for w in claim.words)
-    if not claimed:
+    at = _cue_at(claim, causal)
+    if at is None:
         return
-    if _has_phrase(window, lx.CAUSAL_PHRASES) or any(
-        w.low in causal or _given_as_cause(window, w) for w in window.words
-    ):
+    cues_w = [
+        i
+        for i, w in enumerate(window.words)
+        if w.low in causal or _given_as_cause(window, w) or _phrase_at(window, i)
+    ]
+    if not cues_w:
+        check.flags.append("connective: the claim asserts a cause the evidence does not state")
         return
-    check.flags.append("connective: the claim asserts a cause the evidence does not state")
+    left, right = _sides(claim, at, check)
+    if not left or not right:
+        return  # one side is all unmatched words: coverage and the judge decide
+    seg = _segments(window)
+    spots: dict[str, list[int]] = {}
+    for x in window.words:
+        spots.setdefault(x.stem, []).append(x.i)
+
+    def held(side: list[int], reach: set[int]) -> bool:  # most of one fact is there
+        spans = [{seg[i] for i in spots[window.words[check.matched[ci][0]].stem]} for ci in side]
+        return sum(bool(s & reach) for s in spans) * 2 >= len(spans)
+
+    for i in cues_w:
+        # A cue opening its sentence ("So ...", "This is because ...") may reach back one.
+        reach = {seg[i], seg[i] - 1} if i - _start(window, seg, i) < 4 else {seg[i]}
+        if held(left, reach) and held(right, reach):
+            return
+    check.flags.append("connective: the evidence states no cause between these facts")
+
+
+def _cue_at(claim: Text, causal: frozenset[str]) -> int | None:
+    for i, w in enumerate(claim.words):
+        if w.low in causal or _phrase_at(claim, i):
+            return i
+    return None
+
+
+def _phrase_at(text: Text, i: int) -> bool:
+    lows = [w.low for w in text.words[i : i + 4]]
+    return any(p.split() == lows[: len(p.split())] for p in lx.CAUSAL_PHRASES)
+
+
+def _sides(claim: Text, at: int, check: WindowCheck) -> tuple[list[int], list[int]]:
+    """The claim's matched content words on each side of its connective; "Because Y, X"
+    splits at the clause boundary after the cue instead."""
+    words = [w for w in claim.words if w.content and w.i in check.matched]
+    left = [w.i for w in words if w.i < at]
+    right = [w.i for w in words if w.i > at]
+    if not left:
+        end = next((w.i for w in claim.words[at + 1 :] if w.brk), None)
+        if end is not None:
+            left = [i for i in right if i >= end]
+            right = [i for i in right if i < end]
+    return left, right
+
+
+def _segments(text: Text) -> list[int]:
+    """Each word's sentence number (a new one at each sentence-initial word)."""
+    out, n = [], 0
+    for w in text.words:
+        if w.initial and w.i:
+            n += 1
+        out.append(n)
+    return out
+
+
+def _start(text: Text, seg: list[int], i: int) -> int:
+    return next(k for k in range(i + 1) if seg[k] == seg[i])
 
 
 def _given_as_cause(text: Text, w: Word) -> bool:

@@ -232,6 +232,19 @@ SLOTS = [
 ]
 # Counting words that stand for a number ("a dozen", "a pair").
 COUNT_WORDS = {"dozen": 12, "pair": 2, "couple": 2, "half": 0.5}
+# "first" is left out: it is as often "initial", "original" or "earliest" as a count.
+ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth".split())
+# A bound before a claim's number and what it lets the evidence's number be: "more than two
+# dozen" is backed by "about 26". Approximations allow a tenth either way.
+BOUNDS = {
+    tuple(words.split()): kind
+    for words, kind in (
+        ("more than", "gt"), ("over", "gt"), ("at least", "ge"), ("fewer than", "lt"),
+        ("less than", "lt"), ("under", "lt"), ("up to", "le"), ("nearly", "near_below"),
+        ("almost", "near_below"), ("about", "about"), ("around", "about"),
+        ("roughly", "about"), ("some", "about"), ("approximately", "about"),
+    )
+}  # fmt: skip
 
 # Words a claim may carry that need no counterpart in the evidence: reporting verbs and
 # discourse glue. A claim's content words are all accounted for except these.
