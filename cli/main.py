@@ -255,9 +255,9 @@ def evaluate(
     _gate(outcome.comparisons, outcome.regressed, tolerance)
 
 
-def _check_split(split: str) -> None:
-    if split not in ("dev", "test", "all"):
-        raise typer.BadParameter("choose dev, test or all", param_hint="--split")
+def _check_split(split: str, splits: tuple[str, ...] = ("dev", "test", "all")) -> None:
+    if split not in splits:
+        raise typer.BadParameter(f"choose {', '.join(splits)}", param_hint="--split")
 
 
 def _gate(comparisons: list[Comparison], regressed: bool, tolerance: float) -> None:
@@ -286,7 +286,9 @@ def evaluate_claims(
     every: Annotated[
         int, typer.Option(min=1, help="Every N-th claim (a sample of all classes).")
     ] = 1,
-    split: Annotated[str, typer.Option(help="dev, test or all.")] = "all",
+    split: Annotated[
+        str, typer.Option(help="dev, test, holdout (eval/data/claims_holdout.jsonl) or all.")
+    ] = "all",
     tolerance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.10,
 ) -> None:
     """Score the claim verifier: false-support rate and supported recall, by class."""
@@ -295,7 +297,9 @@ def evaluate_claims(
     from eval.claims import claim_headline
     from eval.claims_run import run_claims_eval
 
-    _check_split(split)
+    _check_split(split, ("dev", "test", "holdout", "all"))
+    if split == "holdout" and claims == Path("eval/data/claims.jsonl"):
+        claims = Path("eval/data/claims_holdout.jsonl")  # its own file: written later, apart
     outcome = run_claims_eval(
         load_settings(),
         claims=claims,

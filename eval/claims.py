@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
+from rag.errors import InvalidRequestError
 from rag.verification.types import Label, Verdict
 
 SUPPORTED_CLASSES = frozenset(
@@ -45,7 +46,7 @@ NEGATIVE_CLASSES = frozenset(
 
 class ClaimCase(BaseModel):
     id: str
-    split: Literal["dev", "test"]
+    split: Literal["dev", "test", "holdout"]
     claim: str
     label: Label
     # Classes are checked against the two sets above in ``load_claims``.
@@ -77,11 +78,13 @@ def load_claims(path: Path) -> list[ClaimCase]:
             row["cls"] = row.pop("class")
             case = ClaimCase(**row)
         except (ValueError, KeyError, ValidationError) as exc:
-            raise ValueError(f"{path}:{n}: not a valid claim case: {exc}") from None
+            raise InvalidRequestError(f"{path}:{n}: not a valid claim case: {exc}") from None
         if case.cls not in SUPPORTED_CLASSES | NEGATIVE_CLASSES:
-            raise ValueError(f"{path}:{n}: unknown class {case.cls!r}")
+            raise InvalidRequestError(f"{path}:{n}: unknown class {case.cls!r}")
         if (case.label == "supported") != (case.cls in SUPPORTED_CLASSES):
-            raise ValueError(f"{path}:{n}: label {case.label!r} does not fit class {case.cls!r}")
+            raise InvalidRequestError(
+                f"{path}:{n}: label {case.label!r} does not fit class {case.cls!r}"
+            )
         cases.append(case)
     return cases
 
