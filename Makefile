@@ -100,6 +100,7 @@ bench: setup
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/answer.py
 	$(BIN)/python bench/model_process.py
+	$(BIN)/python bench/followup.py
 	$(BIN)/python bench/ir.py --write BENCHMARKS.md --check-bm25 --check-gain 0.10
 	$(BIN)/python bench/extraction.py --write BENCHMARKS.md --check-f1 0.95
 

@@ -16,6 +16,7 @@ from typing import Any
 from rag.errors import GenerationError
 from rag.generation import GeneratorStatus
 from rag.generation.logprobs import next_token_logprobs, yes_share
+from rag.generation.prefixes import PromptShelf
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,15 @@ def _timings(llm: Any, before: Counters | None, finish: str) -> Timings | None:
 
 
 class LlamaCppGenerator:
-    def __init__(self, model_path: Path, *, threads: int = 2, context: int = 2048) -> None:
+    def __init__(
+        self, model_path: Path, *, threads: int = 2, context: int = 2048, kept_prompts: int = 2
+    ) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context
         self._llm: Any = None
+        # The answer's and the condense step's system prompts each keep their cached prefix.
+        self._shelf = PromptShelf(kept_prompts)
         # One llama context serves one request at a time; it also holds the cached prefix.
         self._lock = threading.Lock()
         self.last_timings: Timings | None = None  # of the last completion that finished
@@ -125,8 +130,10 @@ class LlamaCppGenerator:
         with self._lock:
             llm = self._load()
             try:
+                self._shelf.switch(llm, messages)
                 return yes_share(next_token_logprobs(llm, messages, 40))
             except Exception as exc:  # llama.cpp raises bare RuntimeError/ValueError
+                self._shelf.forget()
                 raise GenerationError(f"The embedded LLM failed to judge: {exc}") from exc
 
     def top_logprobs(self, messages: list[dict[str, str]], n: int) -> list[tuple[str, float]]:
@@ -135,8 +142,10 @@ class LlamaCppGenerator:
         with self._lock:
             llm = self._load()
             try:
+                self._shelf.switch(llm, messages)
                 return next_token_logprobs(llm, messages, n)
             except Exception as exc:  # llama.cpp raises bare RuntimeError/ValueError
+                self._shelf.forget()
                 raise GenerationError(f"The embedded LLM failed: {exc}") from exc
 
     def stream(
@@ -146,6 +155,7 @@ class LlamaCppGenerator:
         with self._lock:
             llm = self._load()
             try:
+                self._shelf.switch(llm, messages)
                 before = _counters(llm)
                 finish = "stop"
                 pieces = llm.create_chat_completion(
@@ -163,4 +173,5 @@ class LlamaCppGenerator:
             except GenerationError:
                 raise
             except Exception as exc:  # llama.cpp raises bare RuntimeError/ValueError
+                self._shelf.forget()
                 raise GenerationError(f"The embedded LLM failed: {exc}") from exc
