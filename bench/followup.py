@@ -85,8 +85,8 @@ def main() -> None:
                 answer = legs[leg].answer(row["question"], history=history)
                 total[leg].append(time.perf_counter() - t0)
                 texts[leg].append(answer.answer)
-                for stage, ms in answer.trace.timings_ms.items():
-                    stages[leg].setdefault(stage, []).append(ms / 1000)
+                for stage, took in answer.trace.timings_ms.items():
+                    stages[leg].setdefault(stage, []).append(took / 1000)
                 print(f"{i + 1}/{len(rows)} {leg}: {total[leg][-1]:.1f} s", file=sys.stderr)
 
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -113,7 +113,9 @@ the models): {peak_rss_mb():.0f} MB.
 {HEADER}
 {table}
 
-The two legs gave the same answer text to {same} of {len(rows)} follow-ups.
+The two legs gave the same answer text to {same} of {len(rows)} follow-ups (where they
+differ, the restored KV cells were computed in other batches than a fresh read and greedy
+decoding took another token).
 """
     update_section(args.out, "followup", body)
     print(body)

@@ -62,44 +62,6 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_CLOCK_12 = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm]\.?(?![A-Za-z])")
-
-
-def spell_dates(text: str) -> str:
-    """Dates and times written one way, for comparing statements: "2025-11-14" as "14
-    November 2025", "4:25 PM" as "16:25". Offsets change: for analysis, never for quoting."""
-
-    def iso(m: re.Match[str]) -> str:
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-        if not 1 <= month <= 12 or not 1 <= day <= 31:
-            return m[0]
-        return f"{day} {_MONTH_NAMES[month - 1]} {year}"
-
-    def clock(m: re.Match[str]) -> str:
-        hour, minute, half = int(m[1]), m[2], m[3].lower()
-        if not 1 <= hour <= 12:
-            return m[0]
-        hour = hour % 12 + (12 if half == "p" else 0)
-        return f"{hour}:{minute}"
-
-    return _CLOCK_12.sub(clock, _ISO_DAY.sub(iso, text))
-
-
 # --- times a question names ---------------------------------------------------------------
 
 # A report is often dated the day after the day it names ("talks on Sunday, 30 November" in an
@@ -157,3 +119,31 @@ def date_hints(question: str) -> list[DateHint]:
     for m in _MONTH_ONLY.finditer(question):
         hints.append(DateHint(MONTHS[m[1].lower()], None, int(m[2]) if m[2] else None))
     return [h for h in hints if h.day is None or 1 <= h.day <= 31]
+
+
+# --- dates and times spelt one way, for comparing statements --------------------------------
+
+_MONTH_NAMES = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
+_CLOCK_12 = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm](\.?)(?![A-Za-z])")
+
+
+def spell_dates(text: str) -> str:
+    """Dates and times written one way, for comparing statements: "2025-11-14" as "14
+    November 2025", "4:25 PM" as "16:25". Offsets change: for analysis, never for quoting."""
+
+    def iso(m: re.Match[str]) -> str:
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:  # 2025-02-31
+            return m[0]
+        return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+
+    def clock(m: re.Match[str]) -> str:
+        hour, minute, half = int(m[1]), m[2], m[3].lower()
+        if not 1 <= hour <= 12:
+            return m[0]
+        hour = hour % 12 + (12 if half == "p" else 0)
+        # "at 4:25 p.m. Police said": the full stop may end the sentence too
+        return f"{hour}:{minute}{m[4]}"
+
+    return _CLOCK_12.sub(clock, _ISO.sub(iso, text))

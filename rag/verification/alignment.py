@@ -62,6 +62,7 @@ def align_words(
     names: set[str],
     given: frozenset[str] = frozenset(),
     referents: frozenset[str] = frozenset(),
+    seen: frozenset[str] = frozenset(),
 ) -> WindowCheck:
     """Match every content word of the claim to a word of the window. ``given``: stems the
     claim borrows from the question that its cited passage holds outside the window ("the
@@ -107,16 +108,17 @@ def align_words(
         if not place and stem(CAPITALS[w.low]) in in_window:
             matched[w.i] = (by_stem[stem(CAPITALS[w.low])], "capital")
     # A name spelt another way ("Stephen Cornelius" for "Stefan Kornelius", "Zelenskiy"):
-    # news transliterates names; one window name that sounds the same and is no other word
-    # of the claim stands for it.
+    # news transliterates names. One window name that sounds the same (a skeleton of four
+    # consonants or more: not Mali/Milei, Ghana/Guinea) and is no other word of the claim
+    # stands for it, unless the passages write the claim's spelling somewhere (then both
+    # exist: Scholz is not Schulz). The verifier asks the judge about every such match.
     claim_stems = {w.stem for w in claim.words}
     for w in wanted:
-        if w.i in matched or not w.name or len(w.low) < 5:
+        key = _sound(w.low)
+        if w.i in matched or not w.name or len(key) < 4 or w.low in seen:
             continue
         alike = [
-            x
-            for x in window.words
-            if x.name and x.stem not in claim_stems and _sound(x.low) == _sound(w.low)
+            x for x in window.words if x.name and x.stem not in claim_stems and _sound(x.low) == key
         ]
         if len({x.low for x in alike}) == 1:
             matched[w.i] = (alike[0].i, "spelling")

@@ -86,6 +86,8 @@ class Number:
     value: float
     i: int  # index of the number's last token
     counts: str | None  # stem of the noun the number counts, if one follows it
+    start: int = -1  # index of its first token ("two" of "two dozen", "more" of "more than")
+    bound: str | None = None  # lexicon.BOUNDS kind: "more than 20" is ("gt", 20)
 
 
 @dataclass
@@ -153,16 +155,22 @@ def _bounds_as_numbers(words: list[Word], numbers: list[Number]) -> list[Word]:
     check compares as a whole; they are not content words to find in the evidence."""
     part: set[int] = set()
     for n in numbers:
-        first = n.i
-        while first > 0 and (
-            _is_number_word(words[first - 1].low) or words[first - 1].low in ("dozen", "a", "an")
-        ):
-            first -= 1
-        part.update(k for k in range(first, n.i + 1) if words[k].low in lx.COUNT_WORDS)
-        for bound in lx.BOUNDS:
-            if tuple(w.low for w in words[max(0, first - len(bound)) : first]) == bound:
-                part.update(range(first - len(bound), first))
+        part.update(k for k in range(n.start, n.i + 1) if words[k].low in lx.COUNT_WORDS)
+        if n.bound:
+            part.update(range(n.start, n.i + 1))
     return [replace(w, content=False) if w.i in part else w for w in words]
+
+
+def _bound(words: list[Word], first: int, value: float) -> tuple[str | None, int]:
+    """The bound before a number that starts at ``first`` and where it starts; none before a
+    year ("under 2015 rules", "over 2024" are no amounts)."""
+    if 1900 <= value <= 2100 and value == int(value):
+        return None, first
+    for phrase, kind in lx.BOUNDS.items():
+        k = first - len(phrase)
+        if k >= 0 and tuple(w.low for w in words[k:first]) == phrase:
+            return kind, k
+    return None, first
 
 
 def _numbers(words: list[Word]) -> list[Number]:
@@ -200,7 +208,8 @@ def _numbers(words: list[Word]) -> list[Number]:
             if words[k].content:
                 counts = words[k].stem
                 break
-        out.append(Number(value, j, counts))
+        bound, start = _bound(words, i, value)
+        out.append(Number(value, j, counts, start, bound))
         i = j + 1
     return out
 

@@ -81,10 +81,13 @@ def check_window(
     names: set[str] | None = None,
     given: frozenset[str] = frozenset(),
     referents: frozenset[str] = frozenset(),
+    seen: frozenset[str] = frozenset(),
 ) -> WindowCheck:
-    check = align_words(claim, window, similar, soft, names or set(), given, referents)
+    """``seen``: every word of the passages, lower case (a name written exactly somewhere
+    there is not matched to another spelling)."""
+    check = align_words(claim, window, similar, soft, names or set(), given, referents, seen)
     numbers(claim, window, check)
-    ordinals(claim, window, check)
+    ordinals(claim, window, check, given)
     _polarity(claim, window, check)
     _hedges(claim, window, check)
     _connectives(claim, window, check)
@@ -164,11 +167,18 @@ def _connectives(claim: Text, window: Text, check: WindowCheck) -> None:
         return sum(bool(s & reach) for s in spans) * 2 >= len(spans)
 
     for i in cues_w:
-        # A cue opening its sentence ("So ...", "This is because ...") may reach back one.
-        reach = {seg[i], seg[i] - 1} if i - _start(window, seg, i) < 4 else {seg[i]}
+        # A sentence that opens by pointing back ("So ...", "This is because ...", "As a
+        # result, ...") links its cause to the sentence before; "Because of the cost, X."
+        # explains X, not what came before.
+        first = window.words[_start(window, seg, i)].low
+        back = first in _BACK and i - _start(window, seg, i) < 4
+        reach = {seg[i], seg[i] - 1} if back else {seg[i]}
         if held(left, reach) and held(right, reach):
             return
     check.flags.append("connective: the evidence states no cause between these facts")
+
+
+_BACK = frozenset("this that it so therefore thus hence consequently as".split())
 
 
 def _cue_at(claim: Text, causal: frozenset[str]) -> int | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rag.verification import lexicon as lx
 from rag.verification.alignment import WindowCheck
 from rag.verification.analysis import Number, Text, Word
+from rag.verification.bounds import fits as within
 
 SLOT_OF = {w: k for k, group in enumerate(lx.SLOTS) for w in group}
 
@@ -25,61 +26,40 @@ def slots(claim: Text, window: Text, check: WindowCheck) -> None:
             return
 
 
-def _bound(claim: Text, n: Number) -> str | None:
-    """The bound the claim puts on number ``n`` ("more than 20", "nearly 30"), if any."""
-    first = n.i
-    while first > 0 and claim.words[first - 1].low in lx.UNITS | lx.TENS.keys() | {"dozen"}:
-        first -= 1  # "more than two dozen": the bound is before "two"
-    before = tuple(w.low for w in claim.words[max(0, first - 2) : first])
-    for words, kind in lx.BOUNDS.items():
-        if before[-len(words) :] == words:
-            return kind
-    return None
-
-
-def _within(kind: str | None, claimed: float, stated: float) -> bool:
-    if kind == "gt":
-        return stated > claimed
-    if kind == "lt":
-        return stated < claimed
-    if abs(claimed - stated) < 1e-9:
-        return True
-    if kind == "ge":
-        return stated > claimed
-    if kind == "le":
-        return stated < claimed
-    if kind == "near_below":
-        return 0.9 * claimed <= stated < claimed
-    if kind == "about":
-        return abs(stated - claimed) <= 0.1 * claimed
-    return False
-
-
-def ordinals(claim: Text, window: Text, check: WindowCheck) -> None:
+def ordinals(claim: Text, window: Text, check: WindowCheck, given: frozenset[str]) -> None:
     """ "the second invasion", "a third round": an ordinal before a noun is a number; the
-    evidence must say it (a bare "second" of time is left alone)."""
+    evidence must say it (a bare "second" of time is left alone; one the question asked,
+    ``given``, is the cited passage's to hold, as the question's other words are)."""
     words = claim.words
     for w in words:
-        if w.low not in lx.ORDINALS or w.i in check.matched:
+        if w.low not in lx.ORDINALS or w.i in check.matched or w.stem in given:
             continue
         nxt = words[w.i + 1] if w.i + 1 < len(words) else None
         if nxt is None or nxt.brk or not nxt.content:
             continue
         msg = f"ordinal {w.text!r} not in evidence"
         check.flags.append(msg)
-        rival = next((x.text for x in window.words if x.low in lx.ORDINALS), None)
+        rival = next((x.text for x in window.words if _ordinal_use(window, x)), None)
         if rival:
             check.contradicts.append(f"{msg} (it says {rival!r})")
         return
 
 
+def _ordinal_use(text: Text, w: Word) -> bool:
+    """ "the third round", not "a third of" (a fraction)."""
+    if w.low not in lx.ORDINALS:
+        return False
+    nxt = text.words[w.i + 1].low if w.i + 1 < len(text.words) else ""
+    return nxt != "of"
+
+
 def numbers(claim: Text, window: Text, check: WindowCheck) -> None:
     used: set[int] = set()  # each number of the window backs one of the claim's
     for n in claim.numbers:
-        kind = _bound(claim, n)
-        same = [m for m in window.numbers if _within(kind, n.value, m.value) and m.i not in used]
-        if not same and _counted_in_claim(claim, n, check):
-            _account_for_noun(claim, n, check)
+        same = [m for m in window.numbers if within(n, m) and m.i not in used]
+        listed = [] if same else _listed(claim, n, window, check)
+        if listed:
+            _account_for_noun(claim, n, listed, check)
             continue
         if same:
             used.add(same[0].i)
@@ -150,36 +130,52 @@ def numbers(claim: Text, window: Text, check: WindowCheck) -> None:
             check.contradicts.append(msg)
 
 
-def _counted_in_claim(claim: Text, n: Number, check: WindowCheck) -> bool:
+def _listed(claim: Text, n: Number, window: Text, check: WindowCheck) -> list[int]:
     """ "Three countries, France, the UK and Belgium, ...": the claim lists what it counts, so
-    the number holds if the list does: exactly that many names, each found in the evidence."""
-    if n.counts is None or n.value != int(n.value):
-        return False
+    the number holds if the list does: exactly that many names (two or more), each found in
+    the evidence, and no other number there counting the same noun. The list's first word of
+    each name, or nothing."""
+    if n.counts is None or n.value != int(n.value) or n.value < 2:
+        return []
+    if any(m.counts == n.counts for m in window.numbers):
+        return []  # "three leaders, …" against "four leaders, …": the count is the evidence's
     listed: list[int] = []
-    started = False
+    started, last = False, -2
     for w in claim.words[n.i + 1 : n.i + 16]:
-        if w.stem == n.counts and not started:
-            started = True
-            continue
         if not started:
+            started = w.stem == n.counts
             continue
         if w.name:
-            if listed and listed[-1] == w.i - 1 and not w.brk:
-                listed[-1] = w.i  # one name of several words
-            else:
-                listed.append(w.i)
+            if last != w.i - 1 or w.brk:
+                listed.append(w.i)  # a new name; a run of capitalised words is one
+            last = w.i
         elif w.content:
             break
-    return len(listed) == int(n.value) and all(i in check.matched for i in listed)
+    if len(listed) != int(n.value):
+        return []
+    found = all(_name_found(claim, i, check) for i in listed)
+    return listed if found else []
 
 
-def _account_for_noun(claim: Text, n: Number, check: WindowCheck) -> None:
+def _name_found(claim: Text, i: int, check: WindowCheck) -> bool:
+    """Some word of the name starting at ``i`` ("Emmanuel Macron") was matched."""
+    j = i
+    while j < len(claim.words) and claim.words[j].name and (j == i or not claim.words[j].brk):
+        if j in check.matched:
+            return True
+        j += 1
+    return False
+
+
+def _account_for_noun(claim: Text, n: Number, listed: list[int], check: WindowCheck) -> None:
     """The listed names stand for the noun they are counted as ("countries")."""
-    noun = next(w for w in claim.words[n.i + 1 :] if w.stem == n.counts)
-    if noun.i in check.matched:
+    noun = next((w for w in claim.words[n.i + 1 :] if w.stem == n.counts), None)
+    target = next(
+        (check.matched[k] for k in range(listed[0], len(claim.words)) if k in check.matched), None
+    )
+    if noun is None or target is None or noun.i in check.matched:
         return
-    first = next(w for w in claim.words[noun.i + 1 :] if w.name)
-    check.matched[noun.i] = (check.matched[first.i][0], "listed")
+    check.matched[noun.i] = (target[0], "listed")
     if noun.text in check.unmatched:
         check.unmatched.remove(noun.text)
     check.coverage = len(check.matched) / (len(check.matched) + len(check.unmatched))
@@ -189,7 +185,7 @@ def _score_partner(text: Text, n: Number) -> float | None:
     """The first number of a score or tally that ends with ``n``: "52 to 8", "52 votes to 8",
     "52 votes against 8"."""
     words = text.words
-    k = n.i - 1
+    k = n.start - 1
     if k < 1 or words[k].low not in ("to", "against"):
         return None
     for m in text.numbers:

@@ -106,7 +106,9 @@ class ClaimVerifier:
         # Names are never excused from the window: who does what is the window's to say
         # ("Trump responded ..." is not backed by von der Leyen's words and a Trump elsewhere).
         plain = {x.stem for x in asked_words if not x.name}
-        held = [{x.stem for x in self._analyse(" ".join(p)).words} for p in passages]
+        analysed = [self._analyse(" ".join(p)) for p in passages]
+        held = [{x.stem for x in t.words} for t in analysed]
+        seen = frozenset(x.low for t in analysed for x in t.words)
         checks = [
             check_window(
                 ct,
@@ -116,6 +118,7 @@ class ClaimVerifier:
                 names,
                 frozenset(plain & held[w.passage]),
                 self._referents(passages[w.passage], w.first),
+                seen,
             )
             for w, t in zip(windows, texts, strict=True)
         ]
@@ -172,6 +175,12 @@ class ClaimVerifier:
                 f"coverage of the answer's own words {own_coverage:.2f} below "
                 f"{self.min_coverage:.2f}"
             )
+        elif any(how == "spelling" for _, how in c.matched.values()) and not (
+            self.judge is not None and use_judge
+        ):
+            # A name matched by its sound alone (Kornelius/Cornelius) stands only if the
+            # judge, reading both spellings, agrees.
+            decision.reasons.append("coverage: a name spelt otherwise needs the judge")
         elif self.judge is not None and use_judge:
             t1 = time.perf_counter()
             # The window itself, as short as the judgement allows (every token is ~12 ms of
