@@ -227,6 +227,8 @@ def test_spelt_dates_leave_impossible_ones_alone() -> None:
         ("The board passed the plan 12 to 3.", True),
         ("The board passed the plan by 12 votes to 7.", False),  # 7 counts the pipes
         ("The board passed the plan by 7 votes to 3.", False),
+        ("The board passed the plan in a 12 to 3 vote.", True),  # the tally, not its nouns
+        ("The board passed the plan in a 3 to 12 vote.", False),  # in order
     ],
 )
 def test_the_second_number_of_a_tally_is_bound_to_the_first(claim: str, backed: bool) -> None:

@@ -111,15 +111,13 @@ def numbers(claim: Text, window: Text, check: WindowCheck) -> None:
             if before is not None:
                 ok = ok and any(0 < m.i - o <= 5 for o in _spots(window, check, before))
             fits.append(ok)
-        partner = _score_partner(claim, n)
-        if partner is not None:
-            # "52 votes to 11": the second number of a score is bound to the first.
-            fits = [
-                ok and _score_partner(window, m) == partner
-                for ok, m in zip(fits, same, strict=True)
-            ]
+        tally = _tally(claim, n)
+        if tally is not None:
+            # "52 votes to 11": a tally's numbers are bound to each other, in order, not to
+            # the words around them ("a 52 to 8 vote" is "a vote of 52 to 8").
+            fits = [_tally(window, m) == tally for m in same]
             if not any(fits):
-                msg = f"number {n.value:g} is not the other side of {partner:g} in the evidence"
+                msg = f"number {n.value:g}: the evidence has no tally {tally[0]:g} to {tally[1]:g}"
                 check.flags.append(msg)
                 check.contradicts.append(msg)
                 continue
@@ -181,16 +179,15 @@ def _account_for_noun(claim: Text, n: Number, listed: list[int], check: WindowCh
     check.coverage = len(check.matched) / (len(check.matched) + len(check.unmatched))
 
 
-def _score_partner(text: Text, n: Number) -> float | None:
-    """The first number of a score or tally that ends with ``n``: "52 to 8", "52 votes to 8",
-    "52 votes against 8"."""
+def _tally(text: Text, n: Number) -> tuple[float, float] | None:
+    """The score or tally ``n`` is part of, in order: "52 to 8", "52 votes to 8", "52 votes
+    against 8" give (52, 8) for either number."""
     words = text.words
-    k = n.start - 1
-    if k < 1 or words[k].low not in ("to", "against"):
-        return None
     for m in text.numbers:
-        if m.i < k and k - m.i <= 2:
-            return m.value
+        first, second = (m, n) if m.i < n.i else (n, m)
+        k = second.start - 1
+        if m is not n and 0 < k - first.i <= 2 and words[k].low in ("to", "against"):
+            return first.value, second.value
     return None
 
 
