@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import cpu_name, gold_questions, update_section  # noqa: E402
+from bench.report import answer_settings, cpu_name, gold_questions, update_section  # noqa: E402
 from eval.metrics import contains_all, percentile  # noqa: E402
 from rag.abstention import model_declined  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -32,7 +32,6 @@ from rag.prompting import answer_messages  # noqa: E402
 from rag.types import Passage, ScoredChunk, Sentence  # noqa: E402
 from service.core import Service  # noqa: E402
 from service.root import Parts  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 HEADER = (
     "| | retrieval p50 ms | retrieval p95 ms | answer p50 ms | answer p95 ms "
@@ -86,15 +85,7 @@ def main() -> None:
     rows = gold_questions(args.gold, args.split, args.limit)
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
-        settings = Settings(
-            data_dir=ROOT / "data",
-            chroma_path=Path(tmp) / "chroma",
-            cache_dir=ROOT / ".rag/cache",
-            # Latency is measured here: neither leg may turn into quotes (or, for the
-            # baseline's long prompts, an exception) at the service's 30 s deadline.
-            llm_timeout_s=600,
-            _env_file=None,
-        )  # type: ignore[call-arg]
+        settings = answer_settings(ROOT, Path(tmp) / "chroma")
         parts = Parts(settings)
         service = Service(parts)
         service.ingest_path()

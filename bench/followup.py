@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import sys
@@ -26,13 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import cpu_name, peak_rss_mb, update_section  # noqa: E402
+from bench.report import (  # noqa: E402
+    answer_settings,
+    cpu_name,
+    gold_questions,
+    peak_rss_mb,
+    update_section,
+)
 from eval.metrics import percentile  # noqa: E402
 from rag.conversation import Turn  # noqa: E402
 from rag.generation.llama import LlamaCppGenerator  # noqa: E402
 from service.core import Service  # noqa: E402
 from service.root import Parts  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 LEGS = {"one cached prompt": 1, "one per system prompt": 2}
 HEADER = (
@@ -47,17 +51,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    lines = args.gold.read_text().splitlines()
-    rows = [r for r in map(json.loads, filter(None, lines)) if r.get("history")]
+    rows = gold_questions(args.gold, "all", follow_ups=True)
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
-        settings = Settings(
-            data_dir=ROOT / "data",
-            chroma_path=Path(tmp) / "chroma",
-            cache_dir=ROOT / ".rag/cache",
-            llm_timeout_s=600,  # latency is measured here: no answer may turn into quotes
-            _env_file=None,
-        )  # type: ignore[call-arg]
+        settings = answer_settings(ROOT, Path(tmp) / "chroma")
         base = Service(Parts(settings))
         base.ingest_path()
         model = base.parts.generator

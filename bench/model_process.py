@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from bench.report import cpu_name, gold_questions, update_section  # noqa: E402
+from bench.report import answer_settings, cpu_name, gold_questions, update_section  # noqa: E402
 from eval.metrics import percentile  # noqa: E402
 from modelserver.supervisor import ModelSupervisor  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -42,7 +42,6 @@ from rag.generation.llama import LlamaCppGenerator  # noqa: E402
 from rag.generation.openai import OpenAICompatibleGenerator  # noqa: E402
 from service.core import Service  # noqa: E402
 from service.root import Parts  # noqa: E402
-from service.settings import Settings  # noqa: E402
 
 LEGS = ("in process", "model process")
 
@@ -59,13 +58,7 @@ def main() -> None:
     rows = gold_questions(args.gold, args.split, args.limit)
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
-        settings = Settings(
-            data_dir=ROOT / "data",
-            chroma_path=Path(tmp) / "chroma",
-            cache_dir=ROOT / ".rag/cache",
-            llm_timeout_s=600,  # latency is measured here: no answer may turn into quotes
-            _env_file=None,
-        )  # type: ignore[call-arg]
+        settings = answer_settings(ROOT, Path(tmp) / "chroma")
         parts = Parts(settings)
         inline = Service(parts)
         inline.ingest_path()

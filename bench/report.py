@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.errors import GenerationError
 from rag.generation import GeneratorStatus
+from service.settings import Settings
 
 
 class NoLLM:
@@ -27,12 +28,29 @@ class NoLLM:
         raise GenerationError("this benchmark loads no LLM")
 
 
-def gold_questions(gold: Path, split: str, limit: int = 0) -> list[dict[str, object]]:
-    """The gold cases of ``split`` without follow-ups (a bench times one question at a time),
-    the first ``limit`` of them (0: all)."""
+def gold_questions(
+    gold: Path, split: str, limit: int = 0, *, follow_ups: bool = False
+) -> list[dict[str, object]]:
+    """The gold cases of ``split`` ("all": both) without follow-ups (a bench times one
+    question at a time), or only the follow-ups; the first ``limit`` of them (0: all)."""
     rows = [json.loads(line) for line in gold.read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("split") == split and not r.get("history")]
+    rows = [
+        r for r in rows if split in ("all", r.get("split")) and bool(r.get("history")) == follow_ups
+    ]
     return rows[:limit] if limit else rows
+
+
+def answer_settings(root: Path, chroma: Path) -> Settings:
+    """A bench that times answers: the bundled corpus in a Chroma of its own, the project's
+    model cache, and a deadline no answer reaches (at the service's 30 s, a slow leg would
+    turn into quotes, or for the baseline's long prompts an exception)."""
+    return Settings(
+        data_dir=root / "data",
+        chroma_path=chroma,
+        cache_dir=root / ".rag/cache",
+        llm_timeout_s=600,
+        _env_file=None,
+    )  # type: ignore[call-arg]
 
 
 def peak_rss_mb() -> float:

@@ -273,9 +273,13 @@ def _gate(comparisons: list[Comparison], regressed: bool, tolerance: float) -> N
 
 @app.command(name="eval-claims")
 def evaluate_claims(
-    claims: Annotated[Path, typer.Option(help="Labelled claims (JSON lines).")] = Path(
-        "eval/data/claims.jsonl"
-    ),
+    claims: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled claims (JSON lines); default eval/data/claims.jsonl, or "
+            "eval/data/claims_holdout.jsonl for --split holdout."
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Folder for claims.json and results.")] = Path(
         ".rag/eval"
     ),
@@ -286,20 +290,17 @@ def evaluate_claims(
     every: Annotated[
         int, typer.Option(min=1, help="Every N-th claim (a sample of all classes).")
     ] = 1,
-    split: Annotated[
-        str, typer.Option(help="dev, test, holdout (eval/data/claims_holdout.jsonl) or all.")
-    ] = "all",
+    split: Annotated[str, typer.Option(help="dev, test, holdout or all.")] = "all",
     tolerance: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.10,
 ) -> None:
     """Score the claim verifier: false-support rate and supported recall, by class."""
     from tqdm import tqdm
 
-    from eval.claims import claim_headline
+    from eval.claims import claim_headline, claims_file
     from eval.claims_run import run_claims_eval
 
     _check_split(split, ("dev", "test", "holdout", "all"))
-    if split == "holdout" and claims == Path("eval/data/claims.jsonl"):
-        claims = Path("eval/data/claims_holdout.jsonl")  # its own file: written later, apart
+    claims = claims or claims_file(split)
     outcome = run_claims_eval(
         load_settings(),
         claims=claims,

@@ -68,6 +68,13 @@ class ClaimResult(BaseModel):
     judge: float | None = None
 
 
+def claims_file(split: str) -> Path:
+    """Where a split's claims are: the held-out split has a file of its own (written later,
+    by someone who had not seen the verifier); dev and test share the benchmark's."""
+    name = "claims_holdout.jsonl" if split == "holdout" else "claims.jsonl"
+    return Path("eval/data") / name
+
+
 def load_claims(path: Path) -> list[ClaimCase]:
     cases: list[ClaimCase] = []
     for n, line in enumerate(path.read_text("utf-8").splitlines(), start=1):

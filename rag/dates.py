@@ -123,7 +123,8 @@ def date_hints(question: str) -> list[DateHint]:
 
 # --- dates and times spelt one way, for comparing statements --------------------------------
 
-_MONTH_NAMES = [dt.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
+# The first (full) name of each month in the table above; strftime would follow the locale.
+_MONTH_NAMES = {i: name.capitalize() for name, i in reversed(list(MONTHS.items()))}
 _CLOCK_12 = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm](\.?)(?![A-Za-z])")
 
 
@@ -136,7 +137,7 @@ def spell_dates(text: str) -> str:
             day = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:  # 2025-02-31
             return m[0]
-        return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+        return f"{day.day} {_MONTH_NAMES[day.month]} {day.year}"
 
     def clock(m: re.Match[str]) -> str:
         hour, minute, half = int(m[1]), m[2], m[3].lower()

@@ -4,17 +4,21 @@ no model: each test shows the rule that decides and the wrong reading it still r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from rag.verification.analysis import analyse
 from rag.verification.checks import WindowCheck, check_window
-from rag.verification.verifier import ClaimVerifier
+from tests.test_verification_checks import structural
+
+
+def no_synonyms(a: Sequence[str], b: Sequence[str]) -> list[list[float]]:
+    return [[0.0] * len(b) for _ in a]
 
 
 def check(claim: str, evidence: str) -> WindowCheck:
-    return check_window(
-        analyse(claim), analyse(evidence), lambda a, b: [[0.0] * len(b)] * len(a), 0.6
-    )
+    return check_window(analyse(claim), analyse(evidence), no_synonyms, 0.6)
 
 
 EVIDENCE = "About 26 of the 35 towns in the valley voted to join the water board on Monday."
@@ -167,18 +171,14 @@ def test_a_cause_the_evidence_states_between_the_same_facts_is_backed(claim: str
 
 
 def test_a_cause_opening_the_next_sentence_reaches_back_one() -> None:
-    verifier = ClaimVerifier(
-        None, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
-    )
+    verifier = structural()
     passage = ["The board approved the pipe.", "This is because the town voted for it."]
     d = verifier.check("The board approved the pipe because the town voted for it.", [passage])
     assert d.label == "supported", d
 
 
 def test_a_count_the_claim_lists_holds_when_the_list_does() -> None:
-    verifier = ClaimVerifier(
-        None, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
-    )
+    verifier = structural()
     passage = [
         "Vik, Orm and Lund have said they would join the water board.",
         "The mayor did not name the 12 towns that voted against it.",
@@ -239,18 +239,14 @@ def test_the_second_number_of_a_tally_is_bound_to_the_first(claim: str, backed: 
 def test_a_spelling_the_passages_write_exactly_elsewhere_is_another_name() -> None:
     evidence = analyse("Mayor Schulz chaired the board.")
     claim = analyse("Mayor Scholz chaired the board.")
-    alone = check_window(claim, evidence, lambda a, b: [[0.0] * len(b)] * len(a), 0.6)
+    alone = check_window(claim, evidence, no_synonyms, 0.6)
     assert not alone.flags, alone  # nothing says Scholz is someone else: a spelling
-    both = check_window(
-        claim, evidence, lambda a, b: [[0.0] * len(b)] * len(a), 0.6, seen=frozenset({"scholz"})
-    )
+    both = check_window(claim, evidence, no_synonyms, 0.6, seen=frozenset({"scholz"}))
     assert any(f.startswith("names not in evidence") for f in both.flags), both
 
 
 def test_a_name_matched_by_sound_alone_needs_the_judge() -> None:
-    verifier = ClaimVerifier(
-        None, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
-    )
+    verifier = structural()
     d = verifier.check(
         "Mayor Kornelius chaired the board.", [["Mayor Cornelius chaired the board."]]
     )
@@ -259,17 +255,14 @@ def test_a_name_matched_by_sound_alone_needs_the_judge() -> None:
 
 def test_an_ordinal_the_question_asked_is_the_passages_to_hold() -> None:
     claim, window = analyse("The second round began on Monday."), analyse("It began on Monday.")
-    sim = lambda a, b: [[0.0] * len(b)] * len(a)  # noqa: E731
-    asked = check_window(claim, window, sim, 0.6, given=frozenset({"second"}))
+    asked = check_window(claim, window, no_synonyms, 0.6, given=frozenset({"second"}))
     assert not any(f.startswith("ordinal") for f in asked.flags), asked
     fraction = check("The second round began.", "A third of the round began.")
     assert not any("it says" in f for f in fraction.contradicts), fraction
 
 
 def test_a_cause_opening_a_sentence_explains_that_sentence_not_the_one_before() -> None:
-    verifier = ClaimVerifier(
-        None, soft_match=0.8, min_coverage=0.5, judge_threshold=0.5, contradiction_coverage=0.6
-    )
+    verifier = structural()
     passage = ["The board approved the pipe.", "Because of the cost, the town delayed the vote."]
     d = verifier.check("The board approved the pipe because of the cost.", [passage])
     assert d.label != "supported", d

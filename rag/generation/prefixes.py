@@ -67,7 +67,8 @@ def _save(llm: Any) -> _Parked:
     size = int(llama_state_get_size(llm.ctx))
     buf = (ctypes.c_uint8 * size)()
     n = int(llama_state_get_data(llm.ctx, buf, size))
-    return _Parked(bytes(buf)[:n], llm.input_ids[: llm.n_tokens].copy(), int(llm.n_tokens))
+    state = ctypes.string_at(buf, n)  # one copy of the bytes written, not of the buffer
+    return _Parked(state, llm.input_ids[: llm.n_tokens].copy(), int(llm.n_tokens))
 
 
 def _restore(llm: Any, parked: _Parked) -> None:

@@ -39,11 +39,16 @@ def synonyms(a: str, b: str) -> bool:
 
 @dataclass
 class WindowCheck:
-    coverage: float
     matched: dict[int, tuple[int, str]]  # claim word index -> (window word index, how)
-    unmatched: list[str]
+    unmatched: list[str]  # the claim's words that are not (every other one is in matched)
     flags: list[str] = field(default_factory=list)  # why the window does not support the claim
     contradicts: list[str] = field(default_factory=list)  # flags that say the opposite
+
+    @property
+    def coverage(self) -> float:
+        """Share of the claim's content words the window accounts for."""
+        total = len(self.matched) + len(self.unmatched)
+        return len(self.matched) / total if total else 1.0
 
     @property
     def vetoed(self) -> bool:
@@ -129,7 +134,6 @@ def align_words(
             if w.i not in matched and w.name and w.stem in referents:
                 matched[w.i] = (pronoun, "referent")
     check = WindowCheck(
-        coverage=len(matched) / len(wanted) if wanted else 1.0,
         matched=matched,
         unmatched=[w.text for w in wanted if w.i not in matched],
     )

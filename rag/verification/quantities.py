@@ -176,7 +176,6 @@ def _account_for_noun(claim: Text, n: Number, listed: list[int], check: WindowCh
     check.matched[noun.i] = (target[0], "listed")
     if noun.text in check.unmatched:
         check.unmatched.remove(noun.text)
-    check.coverage = len(check.matched) / (len(check.matched) + len(check.unmatched))
 
 
 def _tally(text: Text, n: Number) -> tuple[float, float] | None:

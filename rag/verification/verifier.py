@@ -98,15 +98,14 @@ class ClaimVerifier:
         ]
         if not windows:
             return Decision(claim=claim, label="not_found", reasons=["no evidence"])
-        names = name_vocabulary([self._analyse(" ".join(p)) for p in passages])
-        names |= speaker_names(ct)
+        analysed = [self._analyse(" ".join(p)) for p in passages]
+        names = name_vocabulary(analysed) | speaker_names(ct)
         texts = [self._analyse(f"{w.text} {context}".strip()) for w in windows]
         asked_words = self._analyse(given).content if given else []
         asked = {x.stem for x in asked_words}
         # Names are never excused from the window: who does what is the window's to say
         # ("Trump responded ..." is not backed by von der Leyen's words and a Trump elsewhere).
         plain = {x.stem for x in asked_words if not x.name}
-        analysed = [self._analyse(" ".join(p)) for p in passages]
         held = [{x.stem for x in t.words} for t in analysed]
         seen = frozenset(x.low for t in analysed for x in t.words)
         checks = [
@@ -168,6 +167,8 @@ class ClaimVerifier:
         # responded to the post by calling her" is not backed by a passage on the post).
         own = [x for x in ct.content if x.stem not in asked] if given else []
         own_coverage = sum(x.i in c.matched for x in own) / len(own) if own else 1.0
+        judged = self.judge is not None and use_judge
+        failed = True
         if c.coverage < self.min_coverage:
             decision.reasons.append(f"coverage {c.coverage:.2f} below {self.min_coverage:.2f}")
         elif own_coverage < self.min_coverage:
@@ -175,13 +176,11 @@ class ClaimVerifier:
                 f"coverage of the answer's own words {own_coverage:.2f} below "
                 f"{self.min_coverage:.2f}"
             )
-        elif any(how == "spelling" for _, how in c.matched.values()) and not (
-            self.judge is not None and use_judge
-        ):
+        elif not judged and any(how == "spelling" for _, how in c.matched.values()):
             # A name matched by its sound alone (Kornelius/Cornelius) stands only if the
             # judge, reading both spellings, agrees.
-            decision.reasons.append("coverage: a name spelt otherwise needs the judge")
-        elif self.judge is not None and use_judge:
+            decision.reasons.append("spelling: a name spelt otherwise needs the judge")
+        elif judged and self.judge is not None:
             t1 = time.perf_counter()
             # The window itself, as short as the judgement allows (every token is ~12 ms of
             # prompt reading on 2 cores); in the answer path the shown passages, cached.
@@ -194,11 +193,14 @@ class ClaimVerifier:
                 decision.reasons.append(f"judge: failed ({exc})")
             timings["judge"] = _ms(t1)
             decision.judge = round(p_yes, 4)
-            if p_yes < self.judge_threshold:
+            failed = p_yes < self.judge_threshold
+            if failed:
                 decision.reasons.append(
                     f"judge: P(yes) {p_yes:.2f} below {self.judge_threshold:.2f}"
                 )
-        if not any(r.startswith(("judge", "coverage")) for r in decision.reasons):
+        else:
+            failed = False  # no judge asked for: the structural checks decide
+        if not failed:
             decision.label = "supported"
         timings["total"] = _ms(t0)
         decision.timings_ms = timings  # pydantic copied the dict when the model was built
