@@ -22,7 +22,7 @@ from typing import Protocol
 
 from rag.citations import parse_claims
 from rag.text import mentioned, names, numbers, terms
-from rag.verification.answers import without_yes_no
+from rag.verification.drafts import without_yes_no
 
 # The product's support test: (claim, evidence sentences, question, context) -> supported.
 SupportCheck = Callable[[str, list[str], str, str], bool]

@@ -8,7 +8,7 @@ Markers written after a full stop join the sentence they follow; a marker with n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.sentences import sentence_spans
 from rag.types import Citation
@@ -56,6 +56,8 @@ class Verified:
     quoted_judge: float | None = None
     # Verified sentences that do not answer the question (rag.verification.asked): why.
     near_miss: str | None = None
+    # The shown passage's number behind each citation, in the citations' order.
+    cited_passages: list[int] = field(default_factory=list)
 
     @property
     def quoted(self) -> bool:

@@ -11,17 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rag.abstention import abstention_text, model_declined
+from rag.abstention import NOT_IN_ARTICLES, abstention_text, model_declined
+from rag.citations import Verified
 from rag.conversation import Turn, condense
 from rag.errors import GenerationError
 from rag.evidence import EvidenceSelector
 from rag.generation import generate_stream
-from rag.prompting import answer_messages, asks_time
+from rag.prompting import answer_messages, asks_time, retry_messages
 from rag.protocols import Generator, TokenCounter
 from rag.retrieval import HybridRetriever
 from rag.settings import LibrarySettings
 from rag.types import Answer, Citation, Filters, Passage, Trace
-from rag.verification.answers import verify_answer
+from rag.verification.answers import verify_answer, verify_retry
+from rag.verification.asked import asked_kind
 from rag.verification.verifier import ClaimVerifier
 
 
@@ -163,26 +165,25 @@ class Pipeline:
         trace.raw_answer = raw
         trace.tokens["completion"] = self.counter.count(raw)
         if model_declined(raw):
-            trace.decision = "abstain: the model found no answer in the passages"
-            yield finish(
-                Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
-            )
-            return
+            if asked_kind(question) is None:
+                trace.decision = "abstain: the model found no answer in the passages"
+                yield finish(
+                    Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
+                )
+                return
+            # The 1.5B model declines with the answer in plain sight ("... had begun in
+            # Miami." to "In which city did the talks begin?"): asked a name, number or time,
+            # it is asked once more, and that draft must also pass the judge as an answer.
+            with stage("regeneration"):
+                raw = trace.retry_answer = self._regenerate(messages)
         with stage("verification"):
-            checked = verify_answer(
-                raw,
-                passages,
-                self.verifier,
-                question,
-                dated=dated,
-                rescue_threshold=self.settings.verify_rescue_threshold,
-                fragment_about=self.settings.verify_fragment_about,
-                answer_about=self.settings.verify_answer_about,
-            )
+            checked = self._verify(raw, passages, question, dated, retried=bool(trace.retry_answer))
         trace.support = checked.log
         if not checked.citations:
             trace.decision = (
-                f"abstain: a near miss ({checked.near_miss})"
+                "abstain: the model found no answer in the passages, asked twice"
+                if trace.retry_answer
+                else f"abstain: a near miss ({checked.near_miss})"
                 if checked.near_miss
                 else "abstain: no sentence of the answer is supported by a passage"
             )
@@ -194,6 +195,8 @@ class Pipeline:
             "answer: the draft failed verification; an evidence sentence quoted "
             f"(judge {checked.quoted_judge:.2f})"
             if checked.quoted_judge is not None
+            else "answer: asked again after the model declined"
+            if trace.retry_answer
             else "answer (partially supported)"
             if checked.partial
             else "answer"
@@ -207,6 +210,48 @@ class Pipeline:
                 citations=checked.citations,
                 trace=trace,
             )
+        )
+
+    def _regenerate(self, messages: list[dict[str, str]]) -> str:
+        """The second draft, or the decline again if the generator fails this time."""
+        try:
+            return "".join(
+                generate_stream(
+                    self.generator,
+                    retry_messages(messages),
+                    max_tokens=self.settings.llm_max_tokens,
+                    timeout_s=self.settings.llm_timeout_s,
+                )
+            )
+        except GenerationError as exc:
+            return f"{NOT_IN_ARTICLES} ({exc})"
+
+    def _verify(
+        self, raw: str, passages: list[Passage], question: str, dated: bool, *, retried: bool
+    ) -> Verified:
+        s = self.settings
+        if retried and model_declined(raw):
+            return Verified("", [], partial=False, log=[{"action": "the model declined twice"}])
+        if retried:
+            return verify_retry(
+                raw,
+                passages,
+                self.verifier,
+                question,
+                dated=dated,
+                threshold=s.verify_rescue_threshold,
+                fragment_about=s.verify_fragment_about,
+                answer_about=s.verify_answer_about,
+            )
+        return verify_answer(
+            raw,
+            passages,
+            self.verifier,
+            question,
+            dated=dated,
+            rescue_threshold=s.verify_rescue_threshold,
+            fragment_about=s.verify_fragment_about,
+            answer_about=s.verify_answer_about,
         )
 
     def _fallback(self, passages: list[Passage], trace: Trace) -> Answer:

@@ -62,3 +62,10 @@ def answer_messages(
             ),
         },
     ]
+
+
+def retry_messages(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The answer prompt once more, told that a passage may hold the answer, for a model that
+    declined: the same system prompt and passages first, so only the added line is read."""
+    *head, user = messages
+    return [*head, {**user, "content": f"{user['content']}\n{render('answer_retry')}"}]

@@ -170,6 +170,9 @@ class Trace(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     prompt: list[dict[str, str]] = Field(default_factory=list)
     raw_answer: str = ""
+    retry_answer: str = Field(
+        default="", description="A second draft, asked for when the model declined."
+    )
     support: list[dict[str, object]] = Field(default_factory=list)
     tokens: dict[str, int] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)

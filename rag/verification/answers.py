@@ -33,58 +33,23 @@ from dataclasses import dataclass
 
 from rag.citations import Verified, parse_claims, with_markers
 from rag.prompting import dateline, format_passages
-from rag.types import Passage
+from rag.types import Citation, Passage
 from rag.verification.analysis import analyse
 from rag.verification.asked import Asks, about, asked_kind, evidence_names, gives
-from rag.verification.checks import negated
+from rag.verification.drafts import (
+    YES_NO,
+    common_start,
+    echoed_lead,
+    fragment,
+    is_polar,
+    polar_answer,
+    restates,
+)
 from rag.verification.types import Decision
 from rag.verification.verifier import ClaimVerifier
 
-_YES_NO = re.compile(r"^(yes|no)\b[,.:;!—–-]*\s*", re.I)
-_POLAR_QUESTION = re.compile(
-    r"^(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should|shall|may|must)\b",
-    re.I,
-)
 # Evidence sentences put to the judge when the whole draft failed.
 RESCUE_CANDIDATES = 3
-
-
-def without_yes_no(text: str) -> str:
-    """The statement after a leading "Yes,"/"No,", which is the answer it gives, not a fact."""
-    return text[m.end() :] if (m := _YES_NO.match(text.lstrip())) else text.lstrip()
-
-
-def is_polar(question: str) -> bool:
-    """A yes/no question ("Did Italy rule out...?"), answered Yes or No first."""
-    return bool(_POLAR_QUESTION.match(question.strip()))
-
-
-def fragment(text: str) -> bool:
-    """ "Thursday." or "France and the UK.": an answer that means something only beside the
-    question it answers."""
-    return len(re.findall(r"\w+", text)) <= 5
-
-
-def restates(claim: str, question: str) -> bool:
-    """True when the claim adds no content word and no number to the question: it asserts
-    nothing that was asked."""
-    ct, qt = analyse(claim), analyse(question)
-    if {n.value for n in ct.numbers} - {n.value for n in qt.numbers}:
-        return False
-    c = {w.stem for w in ct.content}
-    return bool(c) and c <= {w.stem for w in qt.words}
-
-
-def polar_answer(question: str, statement: str) -> str:
-    """ "Yes" when the verified statement asserts what the yes/no question asks, "No" when
-    one of them negates it ("Has Italy agreed to send troops?" / "Italy has ruled out sending
-    troops": No). Only negations of words both share count: an aside ("though it is not a
-    member") decides nothing."""
-    qt, st = analyse(question), analyse(statement)
-    q_stems, s_stems = qt.stems(), st.stems()
-    negated_q = any(qt.words[i].stem in s_stems for i in negated(qt))
-    negated_s = any(st.words[i].stem in q_stems for i in negated(st))
-    return "Yes" if negated_q == negated_s else "No"
 
 
 @dataclass
@@ -144,11 +109,15 @@ def verify_answer(
         }
         prefix = ""
         body = claim.text
-        m = _YES_NO.match(body)
+        m = YES_NO.match(body)
         if m:
             if polar:
                 prefix = m.group(0).strip().rstrip(",.:;") + ", "
             body = body[m.end() :]
+            body = body[:1].upper() + body[1:]
+        if (lead := echoed_lead(body, question)) is not None:
+            entry["lead"] = f"removed, copied from the question: {body[:lead]!r}"
+            body = body[lead:].lstrip(" ,")
             body = body[:1].upper() + body[1:]
         if not body.strip() or (not claim.text and shown):
             entry["action"] = "dropped: no statement to verify"
@@ -197,7 +166,7 @@ def verify_answer(
             if prefix and prefix.split(",")[0].lower() != word.lower():
                 entry["yes_no"] = f"{prefix.split(',')[0]} corrected to {word}"
             prefix = f"{word}, "
-            body = body[:1].lower() + body[1:] if _common_start(body) else body
+            body = body[:1].lower() + body[1:] if common_start(body) else body
         kept.append(_Kept(prefix + body, holds))
         log.append(entry)
 
@@ -230,6 +199,59 @@ def verify_answer(
         if rescued is not None:
             quoted_judge, kept = rescued[0], [rescued[1]]
 
+    text, citations, cited_passages = _cited(kept, by_n)
+    partial = dropped > 0 and bool(kept) and quoted_judge is None
+    return Verified(
+        text,
+        citations,
+        partial=partial,
+        log=log,
+        quoted_judge=quoted_judge,
+        near_miss=near_miss,
+        cited_passages=cited_passages,
+    )
+
+
+def verify_retry(
+    draft: str,
+    passages: list[Passage],
+    verifier: ClaimVerifier,
+    question: str,
+    *,
+    dated: bool = False,
+    threshold: float = 1.0,
+    fragment_about: float = 0.5,
+    answer_about: float = 0.0,
+) -> Verified:
+    """A second draft, written after the model replied that no passage answers: verified as
+    any draft is (no evidence quoted in its place), then kept only if the judge also accepts
+    it as the answer to the question (P(yes) >= ``threshold``, the quote rescue's bar). The
+    model had read these passages and found nothing, so a verified sentence on the topic is
+    not enough ("The Paris summit was held in September 2025." to "In which month did Trump
+    host the Russian president?")."""
+    checked = verify_answer(
+        draft,
+        passages,
+        verifier,
+        question,
+        dated=dated,
+        fragment_about=fragment_about,
+        answer_about=answer_about,
+    )
+    if not checked.citations:
+        return checked
+    first = checked.cited_passages[0]
+    plain = re.sub(r"\s*\[\d+\]", "", checked.text)
+    p_yes = verifier.answers(format_passages(passages, dated), question, plain, first)
+    checked.log.append({"retry": plain, "passage": first, "judge": p_yes})
+    if p_yes is None or p_yes < threshold:
+        return Verified("", [], partial=False, log=checked.log)
+    return checked
+
+
+def _cited(kept: list[_Kept], by_n: dict[int, Passage]) -> tuple[str, list[Citation], list[int]]:
+    """The kept sentences with their markers, and the citations numbered by first use, each
+    quoting its evidence window with the exact span."""
     order: dict[int, int] = {}
     quotes: dict[int, tuple[int, int]] = {}
     for k in kept:
@@ -240,20 +262,7 @@ def verify_answer(
             else:  # two sentences backed by one passage: its quote spans both windows
                 quotes[n] = (min(quotes[n][0], window[0]), max(quotes[n][1], window[1]))
     text = " ".join(with_markers(k.text, sorted(order[n] for n, _ in k.holds)) for k in kept)
-    citations = [by_n[n].cite(new, *quotes[n]) for n, new in order.items()]
-    partial = dropped > 0 and bool(kept) and quoted_judge is None
-    return Verified(
-        text, citations, partial=partial, log=log, quoted_judge=quoted_judge, near_miss=near_miss
-    )
-
-
-def _common_start(text: str) -> bool:
-    """The sentence starts with an ordinary word, not a name, so "Yes, " may lower it."""
-    first = analyse(text).words[:1]
-    return bool(first) and first[0].low in _LOWERABLE
-
-
-_LOWERABLE = frozenset("the a an it they he she this that there some most all".split())
+    return text, [by_n[n].cite(new, *quotes[n]) for n, new in order.items()], list(order)
 
 
 def _rescue(
