@@ -2,7 +2,8 @@
 
 For each sentence of the model's draft (``rag.citations.parse_claims``):
 * a leading "Yes," / "No," is kept for a yes/no question and the rest is what gets verified;
-  before any other question it answers nothing and is removed;
+  before any other question it answers nothing and is removed; so is a lead-in repeating
+  the question's opening (``drafts.echoed_lead``);
 * a sentence that only restates the question (no content word the question lacks) is not an
   answer: it is dropped, whatever it cites (unless the question is yes/no: then the asked
   statement, verified, is the answer, and the evidence decides the "Yes" or "No" before it);
@@ -22,7 +23,9 @@ If nothing survives verification, the draft was wrong or unverifiable, not neces
 evidence: the best evidence sentences that could answer are put to the judge as answers to
 the question, and one it accepts is shown verbatim, flagged as a quote
 (``Verified.quoted``), instead of refusing. A near miss is not rescued so, unless part of the
-draft failed: the model read those passages and found nothing better.
+draft failed: the model read those passages and found nothing better. A second draft,
+asked for after the model declined, is verified the same way and must also pass the judge
+as the answer (``verify_retry``).
 Citations are numbered by first use, each quoting the evidence window with its exact span.
 """
 
@@ -223,12 +226,10 @@ def verify_retry(
     fragment_about: float = 0.5,
     answer_about: float = 0.0,
 ) -> Verified:
-    """A second draft, written after the model replied that no passage answers: verified as
-    any draft is (no evidence quoted in its place), then kept only if the judge also accepts
-    it as the answer to the question (P(yes) >= ``threshold``, the quote rescue's bar). The
-    model had read these passages and found nothing, so a verified sentence on the topic is
-    not enough ("The Paris summit was held in September 2025." to "In which month did Trump
-    host the Russian president?")."""
+    """A second draft, written after the model declined: verified as any draft (no quote in
+    its place), then kept only if the judge takes it as the answer (P(yes) >= ``threshold``).
+    The model had found nothing, so a verified sentence on the topic is not enough ("The
+    Paris summit was held in September 2025." to "In which month did Trump host Putin?")."""
     checked = verify_answer(
         draft,
         passages,
