@@ -9,7 +9,15 @@ import pytest
 from rag.types import Passage, Sentence
 from rag.verification.analysis import analyse
 from rag.verification.answers import verify_answer
-from rag.verification.asked import Asks, about, asked_kind, evidence_names, gives
+from rag.verification.asked import (
+    Asks,
+    about,
+    actor,
+    asked_kind,
+    evidence_names,
+    gives,
+    names_actor,
+)
 from rag.verification.verifier import ClaimVerifier
 
 
@@ -240,3 +248,53 @@ def test_what_is_not_a_time_or_number() -> None:
 )
 def test_follow_ups_openings_and_questions_without_a_shape(question: str, kind: str | None) -> None:
     assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("How did Mayor Lund respond to the harbour plan?", {"lund"}),
+        ("What did Anna Weller reportedly tell the council about the pier?", {"anna", "weller"}),
+        ("What did Weller say about the ferries?", {"weller"}),
+        ("What did the council say about the ferries?", set()),  # no named person
+        ("What did Weller conclude about the ferries?", set()),  # not a statement verb
+        ("Who will chair the harbour board?", set()),
+    ],
+)
+def test_whose_words_a_question_asks_for(question: str, who: set[str]) -> None:
+    assert actor(question) == who
+
+
+def test_a_sentence_is_the_asked_persons_by_name_or_by_he_after_the_name() -> None:
+    who = actor("How did Mayor Lund respond to the harbour plan?")
+    assert names_actor(who, "Lund called the plan reckless.")
+    assert names_actor(who, "He called it reckless.", before="Lund spoke on Monday.")
+    assert not names_actor(who, "He called it reckless.", before="Weller spoke on Monday.")
+    assert not names_actor(who, "Weller called the plan reckless.")
+
+
+REACTIONS = [
+    _passage(
+        1,
+        "Weller published the harbour plan on Monday.",
+        "Weller said the plan would bring 400 jobs to Northport.",
+    ),
+]
+
+
+def test_someone_elses_words_do_not_answer_how_a_person_responded() -> None:
+    """The near miss of the issue: the articles quote another person on the topic."""
+    judge = AcceptingJudge()
+    question = "How did Mayor Lund respond to Weller's harbour plan?"
+    draft = "Weller said the plan would bring 400 jobs to Northport [1]."
+    out = verify_answer(draft, REACTIONS, _judged(judge), question, rescue_threshold=0.5)
+    assert out.citations == [] and out.near_miss == "no cited sentence is the asked person's"
+    # Nor is one of Weller's sentences put to the judge as Lund's answer.
+    assert judge.asked == []
+
+
+def test_the_asked_persons_own_words_answer() -> None:
+    question = "What did Weller say about the harbour plan?"
+    draft = "Weller said the plan would bring 400 jobs to Northport [1]."
+    out = verify_answer(draft, REACTIONS, _judged(AcceptingJudge()), question)
+    assert out.citations and out.near_miss is None

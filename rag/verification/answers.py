@@ -38,7 +38,15 @@ from rag.citations import Verified, parse_claims, with_markers
 from rag.prompting import dateline, format_passages
 from rag.types import Citation, Passage
 from rag.verification.analysis import analyse
-from rag.verification.asked import Asks, about, asked_kind, evidence_names, gives
+from rag.verification.asked import (
+    Asks,
+    about,
+    actor,
+    asked_kind,
+    evidence_names,
+    gives,
+    names_actor,
+)
 from rag.verification.drafts import (
     YES_NO,
     common_start,
@@ -177,7 +185,7 @@ def verify_answer(
     # The model read these passages and wrote its best answer; when all of it verifies but
     # is not an answer, no evidence sentence is quoted in its place: the articles lack it.
     # (When part of the draft failed, the model may have written the answer there.)
-    kind = asked_kind(question)
+    kind, who = asked_kind(question), actor(question)
     names = evidence_names([analyse(p.text) for p in passages]) if kind else set()
     near_miss: str | None = None
     if kept:
@@ -190,6 +198,12 @@ def verify_answer(
             near_miss = f"the cited sentences hold {share:.2f} of the question's words"
         elif kind and not any(gives(kind, k.text, question, names) for k in kept):
             near_miss = f"no sentence gives the {kind} the question asks"
+        elif who and not any(
+            names_actor(who, _window(by_n[n], a, b), _window(by_n[n], a - 1, a - 1))
+            for k in kept
+            for n, (a, b) in k.holds
+        ):
+            near_miss = "no cited sentence is the asked person's"
         if near_miss:
             log.append({"action": f"dropped all: {near_miss}"})
     rescuable = not kept or (near_miss is not None and dropped > 0)
@@ -197,7 +211,7 @@ def verify_answer(
         kept = []
     quoted_judge = None
     if rescuable and answer.strip():
-        asks = Asks(kind, names)
+        asks = Asks(kind, names, who)
         rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
         if rescued is not None:
             quoted_judge, kept = rescued[0], [rescued[1]]
@@ -250,6 +264,10 @@ def verify_retry(
     return checked
 
 
+def _window(p: Passage, first: int, last: int) -> str:
+    return " ".join(s.text for s in p.sentences[max(first, 0) : last + 1]) if last >= 0 else ""
+
+
 def _cited(kept: list[_Kept], by_n: dict[int, Passage]) -> tuple[str, list[Citation], list[int]]:
     """The kept sentences with their markers, and the citations numbered by first use, each
     quoting its evidence window with the exact span."""
@@ -284,7 +302,7 @@ def _rescue(
             (p, i)
             for p in passages
             for i in range(len(p.sentences))
-            if asks.could_answer(question, p.sentences[i].text)
+            if asks.could_answer(question, p.sentences[i].text, _window(p, i - 1, i - 1))
         ),
         key=lambda pi: -pi[0].sentences[pi[1]].score,
     )[:RESCUE_CANDIDATES]

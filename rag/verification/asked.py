@@ -81,6 +81,39 @@ def about(question: str, window: str) -> float:
     return len(q & {w.stem for w in analyse(window).words}) / len(q) if q else 0.0
 
 
+# "How did Trump respond to ...?", "What did Marco Rubio reportedly tell senators ...?": the
+# answer is what that person said or did; someone else's words on the topic are a near miss.
+_ACTOR = re.compile(
+    r"^\s*(?i:how|what)\s+(?i:did|does|do|has|have|had|will|would)\s+"
+    r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)(?:\w+ly\s+)?"
+    r"(?:respond|react|repl|answer|say|tell|announc|think|claim|writ|post|warn|propos|demand)",
+)
+
+
+def actor(question: str) -> frozenset[str]:
+    """Stems (with aliases) of the person a "how did X respond / what did X say" question is
+    about; empty for any other question."""
+    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q.strip()]
+    m = _ACTOR.match(_OPENING.sub("", asked[-1] if asked else question))
+    if not m:
+        return frozenset()
+    stems: set[str] = set()
+    for w in analyse(m.group("who")).words:
+        if w.low not in TITLES:
+            stems |= aliases_of(w.stem)
+    return frozenset(stems)
+
+
+def names_actor(who: frozenset[str], text: str, before: str = "") -> bool:
+    """Does ``text`` name the asked person, or say "he"/"she" right after a sentence
+    (``before``) that does?"""
+    words = analyse(text).words
+    if any(w.stem in who for w in words):
+        return True
+    pronoun = any(w.low in ("he", "she") for w in words)
+    return pronoun and any(w.stem in who for w in analyse(before).words)
+
+
 @dataclass(frozen=True)
 class Asks:
     """What an answer to the question must give: a name, number or time, if the question asks
@@ -90,8 +123,11 @@ class Asks:
 
     kind: Kind | None
     names: set[str]
+    who: frozenset[str] = frozenset()  # ``actor``: whose words or deeds are asked
 
-    def could_answer(self, question: str, sentence: str) -> bool:
+    def could_answer(self, question: str, sentence: str, before: str = "") -> bool:
+        if self.who and not names_actor(self.who, sentence, before):
+            return False
         return self.kind is None or gives(self.kind, sentence, question, self.names)
 
 
