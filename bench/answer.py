@@ -24,7 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.report import answer_settings, cpu_name, gold_questions, update_section  # noqa: E402
+from bench.report import (  # noqa: E402
+    answer_settings,
+    cpu_name,
+    gold_questions,
+    ingest_gold_corpus,
+    update_section,
+)
 from eval.metrics import contains_all, percentile  # noqa: E402
 from rag.abstention import model_declined  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -88,7 +94,7 @@ def main() -> None:
         settings = answer_settings(ROOT, Path(tmp) / "chroma")
         parts = Parts(settings)
         service = Service(parts)
-        service.ingest_path()
+        ingest_gold_corpus(service, ROOT)
         k = settings.retrieval_k
         service.answer("Who leads the working group?")  # warm up models and caches
         baseline_answer(parts, "Who leads the working group?", k)

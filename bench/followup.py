@@ -29,6 +29,7 @@ from bench.report import (  # noqa: E402
     answer_settings,
     cpu_name,
     gold_questions,
+    ingest_gold_corpus,
     peak_rss_mb,
     update_section,
 )
@@ -56,7 +57,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         settings = answer_settings(ROOT, Path(tmp) / "chroma")
         base = Service(Parts(settings))
-        base.ingest_path()
+        ingest_gold_corpus(base, ROOT)
         model = base.parts.generator
         assert isinstance(model, LlamaCppGenerator)
         legs = {

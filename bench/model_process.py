@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-from bench.report import answer_settings, cpu_name, gold_questions, update_section  # noqa: E402
+from bench.report import (  # noqa: E402
+    answer_settings,
+    cpu_name,
+    gold_questions,
+    ingest_gold_corpus,
+    update_section,
+)
 from eval.metrics import percentile  # noqa: E402
 from modelserver.supervisor import ModelSupervisor  # noqa: E402
 from rag.generation import generate  # noqa: E402
@@ -61,7 +67,7 @@ def main() -> None:
         settings = answer_settings(ROOT, Path(tmp) / "chroma")
         parts = Parts(settings)
         inline = Service(parts)
-        inline.ingest_path()
+        ingest_gold_corpus(inline, ROOT)
         assert isinstance(parts.generator, LlamaCppGenerator)
         local = parts.generator
         with ModelSupervisor(

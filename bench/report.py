@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.errors import GenerationError
 from rag.generation import GeneratorStatus
+from service.core import Service
 from service.settings import Settings
 
 
@@ -38,6 +39,13 @@ def gold_questions(
         r for r in rows if split in ("all", r.get("split")) and bool(r.get("history")) == follow_ups
     ]
     return rows[:limit] if limit else rows
+
+
+def ingest_gold_corpus(service: Service, root: Path) -> None:
+    """What ``make eval`` stores: the bundled corpus and the articles some gold cases need
+    (``eval/data/articles``); without them those answerable cases could only be refused."""
+    service.ingest_path()
+    service.ingest_path(root / "eval/data/articles")
 
 
 def answer_settings(root: Path, chroma: Path) -> Settings:
