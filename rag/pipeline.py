@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rag.abstention import NOT_IN_ARTICLES, abstention_text, model_declined
+from rag.abstention import abstention_text, model_declined
 from rag.citations import Verified
 from rag.conversation import Turn, condense
 from rag.errors import GenerationError
@@ -93,8 +93,9 @@ class Pipeline:
         k: int | None = None,
     ) -> Iterator[Event]:
         """The same path as ``answer``, as it happens: ``Sources`` (the passages the model will
-        read), ``Token``s of the raw, unverified generation, then ``Done`` with the verified
-        ``Answer``, whose text and citations are the only ones to show as final."""
+        read), ``Token``s of the raw, unverified generation (not of a second draft, asked for
+        after the model declined), then ``Done`` with the verified ``Answer``, whose text and
+        citations are the only ones to show as final."""
         filters = filters or Filters()
         trace = Trace(
             question=question,
@@ -146,6 +147,8 @@ class Pipeline:
         trace.prompt = messages
         trace.tokens["prompt"] = sum(self.counter.count(m["content"]) for m in messages)
         pieces: list[str] = []
+        t_gen = time.perf_counter()
+        retried = False
         try:
             with stage("generation"):
                 for piece in generate_stream(
@@ -156,51 +159,38 @@ class Pipeline:
                 ):
                     pieces.append(piece)
                     yield Token(piece)
+            raw = trace.raw_answer = "".join(pieces)
+            trace.tokens["completion"] = self.counter.count(raw)
+            if model_declined(raw) and asked_kind(question) is not None:
+                # The 1.5B model declines with the answer in plain sight ("... had begun in
+                # Miami." to "In which city did the talks begin?"): asked a name, number or
+                # time, it is asked once more (not streamed), within the same deadline, and
+                # that draft must also pass the judge as an answer.
+                left = self.settings.llm_timeout_s - (time.perf_counter() - t_gen)
+                retried = True
+                with stage("regeneration"):
+                    raw = trace.retry_answer = self._regenerate(messages, left)
+                trace.tokens["retry_completion"] = self.counter.count(raw)
         except GenerationError as exc:
-            trace.raw_answer = "".join(pieces)
-            trace.decision = f"fallback: {exc}"
+            trace.raw_answer = trace.raw_answer or "".join(pieces)
+            trace.decision = f"fallback: {'second draft: ' if retried else ''}{exc}"
             yield finish(self._fallback(passages, trace))
             return
-        raw = "".join(pieces)
-        trace.raw_answer = raw
-        trace.tokens["completion"] = self.counter.count(raw)
-        if model_declined(raw):
-            if asked_kind(question) is None:
-                trace.decision = "abstain: the model found no answer in the passages"
-                yield finish(
-                    Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
-                )
-                return
-            # The 1.5B model declines with the answer in plain sight ("... had begun in
-            # Miami." to "In which city did the talks begin?"): asked a name, number or time,
-            # it is asked once more, and that draft must also pass the judge as an answer.
-            with stage("regeneration"):
-                raw = trace.retry_answer = self._regenerate(messages)
-        with stage("verification"):
-            checked = self._verify(raw, passages, question, dated, retried=bool(trace.retry_answer))
-        trace.support = checked.log
-        if not checked.citations:
-            trace.decision = (
-                "abstain: the model found no answer in the passages, asked twice"
-                if trace.retry_answer
-                else f"abstain: a near miss ({checked.near_miss})"
-                if checked.near_miss
-                else "abstain: no sentence of the answer is supported by a passage"
-            )
+        if model_declined(raw) and not retried:
+            trace.decision = "abstain: the model found no answer in the passages"
             yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
             return
-        trace.decision = (
-            "answer: the draft failed verification; an evidence sentence quoted "
-            f"(judge {checked.quoted_judge:.2f})"
-            if checked.quoted_judge is not None
-            else "answer: asked again after the model declined"
-            if trace.retry_answer
-            else "answer (partially supported)"
-            if checked.partial
-            else "answer"
-        )
+        with stage("verification"):
+            checked = self._verify(raw, passages, question, dated, retried=retried)
+        trace.support = checked.log
+        trace.decision = _decision(checked, retried)
+        if not checked.citations:
+            yield finish(
+                Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
+            )
+            return
         yield finish(
             Answer(
                 answer=checked.text,
@@ -212,25 +202,24 @@ class Pipeline:
             )
         )
 
-    def _regenerate(self, messages: list[dict[str, str]]) -> str:
-        """The second draft, or the decline again if the generator fails this time."""
-        try:
-            return "".join(
-                generate_stream(
-                    self.generator,
-                    retry_messages(messages),
-                    max_tokens=self.settings.llm_max_tokens,
-                    timeout_s=self.settings.llm_timeout_s,
-                )
+    def _regenerate(self, messages: list[dict[str, str]], timeout_s: float) -> str:
+        """The second draft, within what is left of the first one's deadline."""
+        if timeout_s <= 0:
+            raise GenerationError("no time left for a second draft")
+        return "".join(
+            generate_stream(
+                self.generator,
+                retry_messages(messages),
+                max_tokens=self.settings.llm_max_tokens,
+                timeout_s=timeout_s,
             )
-        except GenerationError as exc:
-            return f"{NOT_IN_ARTICLES} ({exc})"
+        )
 
     def _verify(
         self, raw: str, passages: list[Passage], question: str, dated: bool, *, retried: bool
     ) -> Verified:
         s = self.settings
-        if retried and model_declined(raw):
+        if retried and (model_declined(raw) or not raw.strip()):
             return Verified("", [], partial=False, log=[{"action": "the model declined twice"}])
         if retried:
             return verify_retry(
@@ -263,3 +252,34 @@ class Pipeline:
         quotes = " ".join(f"“{c.quote}” [{c.n}]" for c in citations)
         text = f"The answer could not be written just now; the most relevant passages say: {quotes}"
         return Answer(answer=text, abstained=False, fallback=True, citations=citations, trace=trace)
+
+
+def _decision(checked: Verified, retried: bool) -> str:
+    """What the trace says was decided, from the verified draft and whether it is a second."""
+    if not checked.citations:
+        if not retried:
+            if checked.near_miss:
+                return f"abstain: a near miss ({checked.near_miss})"
+            return "abstain: no sentence of the answer is supported by a passage"
+        if not checked.log or checked.log[-1].get("action") == "the model declined twice":
+            return "abstain: the model found no answer in the passages, asked twice"
+        judged = [e.get("judge") for e in checked.log if "retry" in e]
+        why = (
+            f"a near miss ({checked.near_miss})"
+            if checked.near_miss
+            else "no sentence of it is supported by a passage"
+            if not judged
+            else f"the judge did not take it as the answer (P(yes) {judged[-1]:.2f})"
+            if isinstance(judged[-1], float)
+            else "the judge did not answer"
+        )
+        return f"abstain: the model declined, and its second draft was refused: {why}"
+    partly = " (partially supported)" if checked.partial else ""
+    if checked.quoted_judge is not None:
+        return (
+            "answer: the draft failed verification; an evidence sentence quoted "
+            f"(judge {checked.quoted_judge:.2f})"
+        )
+    if retried:
+        return f"answer: asked again after the model declined{partly}"
+    return f"answer{partly}"

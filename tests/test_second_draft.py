@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from rag.errors import GenerationError
 from rag.generation import GeneratorStatus
 from rag.types import Passage, Sentence
 from rag.verification.answers import verify_answer, verify_retry
@@ -41,8 +42,51 @@ QUESTION = "After the Northport vote on Monday, who will chair the harbour board
     ],
 )
 def test_a_lead_copied_from_the_question_is_its_premise(draft: str, rest: str | None) -> None:
-    at = echoed_lead(draft, QUESTION)
+    evidence = "The Northport vote was held on Monday. Anna Weller will chair the harbour board."
+    at = echoed_lead(draft, QUESTION, evidence)
     assert (draft[at:] if at is not None else None) == rest
+
+
+@pytest.mark.parametrize(
+    ("question", "draft", "evidence"),
+    [
+        # The year narrows the answer, and the passages hold another one.
+        (
+            "In 2024, how many ferries did Northport buy?",
+            "In 2024, Northport bought 40 ferries.",
+            "Northport bought 40 ferries in 2023.",
+        ),
+        # A name of the premise that no passage holds.
+        (
+            "After the Eastbay vote, who will chair the harbour board?",
+            "After the Eastbay vote, Anna Weller will chair the harbour board.",
+            "After the Northport vote, Anna Weller will chair the harbour board.",
+        ),
+        # A condition and a source are part of the claim, not a premise.
+        (
+            "If the council rejects the plan, what will Weller do?",
+            "If the council rejects the plan, Weller will resign from the board.",
+            "Weller will resign from the board if the council rejects the plan.",
+        ),
+        (
+            "According to the council, how many ferries did Northport buy?",
+            "According to the council, Northport bought 40 ferries.",
+            "Northport bought 40 ferries, the shipyard said.",
+        ),
+    ],
+)
+def test_a_lead_that_narrows_the_answer_stays_to_be_verified(
+    question: str, draft: str, evidence: str
+) -> None:
+    assert echoed_lead(draft, question, evidence) is None
+
+
+def test_the_lead_of_the_asked_question_of_a_follow_up() -> None:
+    question = "Who chairs the board? And after the Northport vote, who will chair it?"
+    draft = "After the Northport vote, Anna Weller will chair the harbour board."
+    evidence = "After the Northport vote, Anna Weller will chair the harbour board."
+    at = echoed_lead(draft, question, evidence)
+    assert at is not None and draft[at:] == "Anna Weller will chair the harbour board."
 
 
 def _passage(n: int, *texts: str) -> Passage:
@@ -58,7 +102,11 @@ def _passage(n: int, *texts: str) -> Passage:
 
 
 PASSAGES = [
-    _passage(1, "The regatta will be held in Eastbay in August."),
+    _passage(
+        1,
+        "The regatta will be held in Eastbay in August.",
+        "The Northport vote on Monday was close.",
+    ),
     _passage(2, "Anna Weller will chair the harbour board, the council said."),
 ]
 
@@ -172,15 +220,54 @@ def test_a_second_draft_the_judge_does_not_take_as_the_answer_is_refused(
     generator = ScriptedGenerator(["NOT IN ARTICLES", RETRIED], p_yes=0.6)
     answer = with_generator(service, generator).answer(WHO)
     assert answer.abstained and answer.citations == []
-    assert answer.trace.decision.endswith("found no answer in the passages, asked twice")
-
-
-def test_a_declined_question_without_a_name_number_or_time_is_not_asked_again(
-    service: Service,
-) -> None:
-    generator = ScriptedGenerator(["NOT IN ARTICLES", RETRIED])
-    answer = with_generator(service, generator).answer(
-        "What did Macron say about the working group on security guarantees?"
+    assert answer.trace.decision == (
+        "abstain: the model declined, and its second draft was refused: "
+        "the judge did not take it as the answer (P(yes) 0.60)"
     )
-    assert answer.abstained and len(generator.prompts) == 1
-    assert answer.trace.retry_answer == ""
+
+
+@pytest.mark.parametrize(
+    ("second", "decision"),
+    [
+        ("NOT IN ARTICLES", "abstain: the model found no answer in the passages, asked twice"),
+        ("", "abstain: the model found no answer in the passages, asked twice"),
+        (
+            "According to him, the next few days will allow us to precisely determine the "
+            "contribution of each party [1].",
+            "abstain: the model declined, and its second draft was refused: "
+            "a near miss (no sentence gives the name the question asks)",
+        ),
+    ],
+)
+def test_a_second_decline_an_empty_or_a_near_miss_draft_is_refused_and_says_so(
+    service: Service, second: str, decision: str
+) -> None:
+    generator = ScriptedGenerator(["NOT IN ARTICLES", second])
+    answer = with_generator(service, generator).answer(WHO)
+    assert answer.abstained and answer.trace.decision == decision
+    assert len(generator.prompts) == 2 and "retry_completion" in answer.trace.tokens
+
+
+class FailingSecondDraft(ScriptedGenerator):
+    def __init__(self) -> None:
+        super().__init__([])
+        self.timeouts: list[float] = []
+
+    def stream(
+        self, messages: list[dict[str, str]], *, max_tokens: int, timeout_s: float
+    ) -> Iterator[str]:
+        self.prompts.append(messages)
+        self.timeouts.append(timeout_s)
+        if len(self.prompts) > 1:
+            raise GenerationError("The LLM did not finish in time.")
+        yield "NOT IN ARTICLES"
+
+
+def test_a_second_draft_that_fails_gives_the_quotes_within_one_deadline(service: Service) -> None:
+    generator = FailingSecondDraft()
+    answer = with_generator(service, generator).answer(WHO)
+    assert answer.fallback and answer.citations, answer.trace.decision
+    assert answer.trace.decision == "fallback: second draft: The LLM did not finish in time."
+    # The second draft gets what is left of the first one's deadline, not a new one.
+    first, second = generator.timeouts
+    assert 0 < second < first

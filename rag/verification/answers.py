@@ -17,8 +17,9 @@ For each sentence of the model's draft (``rag.citations.parse_claims``):
 * what survives must answer the question (``asked.py``): its cited windows together hold a
   share of the question's words (``answer_about``), and to a question asking a name (who,
   where, which city/company …), a number (how many) or a time (when, on what date) some
-  sentence gives one the question lacks; else it is a near miss (true, cited, beside the
-  point) and the question is refused (``Verified.near_miss`` says why).
+  sentence gives one the question lacks, and to "what did X say / how did X respond" some
+  sentence is X's; else it is a near miss (true, cited, beside the point) and the question
+  is refused (``Verified.near_miss`` says why).
 If nothing survives verification, the draft was wrong or unverifiable, not necessarily the
 evidence: the best evidence sentences that could answer are put to the judge as answers to
 the question, and one it accepts is shown verbatim, flagged as a quote
@@ -32,21 +33,11 @@ Citations are numbered by first use, each quoting the evidence window with its e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rag.citations import Verified, parse_claims, with_markers
 from rag.prompting import dateline, format_passages
 from rag.types import Citation, Passage
-from rag.verification.analysis import analyse
-from rag.verification.asked import (
-    Asks,
-    about,
-    actor,
-    asked_kind,
-    evidence_names,
-    gives,
-    names_actor,
-)
+from rag.verification.asked import Asks, Cited, about, near_miss
 from rag.verification.drafts import (
     YES_NO,
     common_start,
@@ -56,17 +47,9 @@ from rag.verification.drafts import (
     polar_answer,
     restates,
 )
+from rag.verification.rescue import Kept, before, rescue, window
 from rag.verification.types import Decision
 from rag.verification.verifier import ClaimVerifier
-
-# Evidence sentences put to the judge when the whole draft failed.
-RESCUE_CANDIDATES = 3
-
-
-@dataclass
-class _Kept:
-    text: str
-    holds: list[tuple[int, tuple[int, int]]]  # (passage n, (first, last) sentence)
 
 
 def verify_answer(
@@ -88,7 +71,7 @@ def verify_answer(
     shown_text = format_passages(passages, dated)
     polar = is_polar(question)
     log: list[dict[str, object]] = []
-    kept: list[_Kept] = []
+    kept: list[Kept] = []
     dropped = 0
 
     def check(text: str, p: Passage) -> Decision:
@@ -126,7 +109,7 @@ def verify_answer(
                 prefix = m.group(0).strip().rstrip(",.:;") + ", "
             body = body[m.end() :]
             body = body[:1].upper() + body[1:]
-        if (lead := echoed_lead(body, question)) is not None:
+        if (lead := echoed_lead(body, question, shown_text)) is not None:
             entry["lead"] = f"removed, copied from the question: {body[:lead]!r}"
             body = body[lead:].lstrip(" ,")
             body = body[:1].upper() + body[1:]
@@ -178,41 +161,29 @@ def verify_answer(
                 entry["yes_no"] = f"{prefix.split(',')[0]} corrected to {word}"
             prefix = f"{word}, "
             body = body[:1].lower() + body[1:] if common_start(body) else body
-        kept.append(_Kept(prefix + body, holds))
+        kept.append(Kept(prefix + body, holds))
         log.append(entry)
 
     # A near miss: true, cited sentences near the topic that do not answer what was asked.
     # The model read these passages and wrote its best answer; when all of it verifies but
     # is not an answer, no evidence sentence is quoted in its place: the articles lack it.
     # (When part of the draft failed, the model may have written the answer there.)
-    kind, who = asked_kind(question), actor(question)
-    names = evidence_names([analyse(p.text) for p in passages]) if kind else set()
-    near_miss: str | None = None
+    asks = Asks.of(question, [p.text for p in passages])
+    near: str | None = None
     if kept:
-        windows = " ".join(
-            " ".join(s.text for s in by_n[n].sentences[a : b + 1])
+        cited = [
+            Cited(k.text, window(by_n[n], a, b), before(by_n[n], a))
             for k in kept
             for n, (a, b) in k.holds
-        )
-        if (share := about(question, windows)) < answer_about:
-            near_miss = f"the cited sentences hold {share:.2f} of the question's words"
-        elif kind and not any(gives(kind, k.text, question, names) for k in kept):
-            near_miss = f"no sentence gives the {kind} the question asks"
-        elif who and not any(
-            names_actor(who, _window(by_n[n], a, b), _window(by_n[n], a - 1, a - 1))
-            for k in kept
-            for n, (a, b) in k.holds
-        ):
-            near_miss = "no cited sentence is the asked person's"
-        if near_miss:
-            log.append({"action": f"dropped all: {near_miss}"})
-    rescuable = not kept or (near_miss is not None and dropped > 0)
-    if near_miss:
+        ]
+        if near := near_miss(question, cited, asks, answer_about):
+            log.append({"action": f"dropped all: {near}"})
+    rescuable = not kept or (near is not None and dropped > 0)
+    if near:
         kept = []
     quoted_judge = None
     if rescuable and answer.strip():
-        asks = Asks(kind, names, who)
-        rescued = _rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
+        rescued = rescue(passages, verifier, question, shown_text, rescue_threshold, log, asks)
         if rescued is not None:
             quoted_judge, kept = rescued[0], [rescued[1]]
 
@@ -224,7 +195,7 @@ def verify_answer(
         partial=partial,
         log=log,
         quoted_judge=quoted_judge,
-        near_miss=near_miss,
+        near_miss=near,
         cited_passages=cited_passages,
     )
 
@@ -264,61 +235,17 @@ def verify_retry(
     return checked
 
 
-def _window(p: Passage, first: int, last: int) -> str:
-    return " ".join(s.text for s in p.sentences[max(first, 0) : last + 1]) if last >= 0 else ""
-
-
-def _cited(kept: list[_Kept], by_n: dict[int, Passage]) -> tuple[str, list[Citation], list[int]]:
+def _cited(kept: list[Kept], by_n: dict[int, Passage]) -> tuple[str, list[Citation], list[int]]:
     """The kept sentences with their markers, and the citations numbered by first use, each
     quoting its evidence window with the exact span."""
     order: dict[int, int] = {}
     quotes: dict[int, tuple[int, int]] = {}
     for k in kept:
-        for n, window in k.holds:
+        for n, (a, b) in k.holds:
             if n not in order:
                 order[n] = len(order) + 1
-                quotes[n] = window
+                quotes[n] = (a, b)
             else:  # two sentences backed by one passage: its quote spans both windows
-                quotes[n] = (min(quotes[n][0], window[0]), max(quotes[n][1], window[1]))
+                quotes[n] = (min(quotes[n][0], a), max(quotes[n][1], b))
     text = " ".join(with_markers(k.text, sorted(order[n] for n, _ in k.holds)) for k in kept)
     return text, [by_n[n].cite(new, *quotes[n]) for n, new in order.items()], list(order)
-
-
-def _rescue(
-    passages: list[Passage],
-    verifier: ClaimVerifier,
-    question: str,
-    shown_text: str,
-    threshold: float,
-    log: list[dict[str, object]],
-    asks: Asks,
-) -> tuple[float, _Kept] | None:
-    """The best evidence sentence the judge accepts as the answer, quoted verbatim, with the
-    judge's P(yes). Only sentences that could answer (``asks``) are put to the judge."""
-    if threshold >= 1.0:
-        return None
-    ranked = sorted(
-        (
-            (p, i)
-            for p in passages
-            for i in range(len(p.sentences))
-            if asks.could_answer(question, p.sentences[i].text, _window(p, i - 1, i - 1))
-        ),
-        key=lambda pi: -pi[0].sentences[pi[1]].score,
-    )[:RESCUE_CANDIDATES]
-    best: tuple[float, Passage, int] | None = None
-    for p, i in ranked:
-        sentence = p.sentences[i].text
-        p_yes = verifier.answers(shown_text, question, sentence, p.n)
-        log.append({"rescue": sentence, "passage": p.n, "judge": p_yes})
-        if p_yes is not None and p_yes >= threshold and (best is None or p_yes > best[0]):
-            best = (p_yes, p, i)
-    if best is None:
-        return None
-    p_yes, p, i = best
-    log.append({"action": f"quoted passage {p.n}, sentence {i}"})
-    # The sentence alone, as the article has it: ``quoted`` tells the reader it is a quote;
-    # to a yes/no question, after the Yes or No the sentence decides.
-    sentence = p.sentences[i].text
-    polar = f"{polar_answer(question, sentence)}: " if is_polar(question) else ""
-    return p_yes, _Kept(f"{polar}“{sentence}”", [(p.n, (i, i))])

@@ -7,19 +7,22 @@ passes. This check asks a plainer thing: a "who" question wants a name the quest
 already hold, a "how many" question a number it does not hold, a "when" question a time. An
 answer none of whose sentences gives that is not an answer, however well it is cited.
 
-Questions whose answer has no such shape ("what did X say", "how did X respond", "why") are
-not checked: the kind is ``None``.
+Questions whose answer has no such shape ("what did X say", "how did X respond", "why") have
+no kind (``None``); of "what did X say / how did X respond" only whose words they are is
+checked (``actor``): someone else's words on the topic are a near miss too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
 from rag.verification import lexicon as lx
 from rag.verification.analysis import TITLES, Text, aliases_of, analyse, stem
+from rag.verification.roles import referents
 
 Kind = Literal["name", "number", "time"]
 
@@ -83,52 +86,111 @@ def about(question: str, window: str) -> float:
 
 # "How did Trump respond to ...?", "What did Marco Rubio reportedly tell senators ...?": the
 # answer is what that person said or did; someone else's words on the topic are a near miss.
+# Whole verbs ("post", not "postpone"), base form after "did", participle after "has".
+_VERBS = (
+    r"respond(?:ed)?|react(?:ed)?|repl(?:y|ied)|answer(?:ed)?|say|said|tell|told|announced?"
+    r"|think|thought|claim(?:ed)?|write|written|post(?:ed)?|warn(?:ed)?|proposed?|demand(?:ed)?"
+)
 _ACTOR = re.compile(
     r"^\s*(?i:how|what)\s+(?i:did|does|do|has|have|had|will|would)\s+"
-    r"(?P<who>(?:[A-Z][\w'’.-]*\s+){1,4}?)(?:\w+ly\s+)?"
-    r"(?:respond|react|repl|answer|say|tell|announc|think|claim|writ|post|warn|propos|demand)",
+    r"(?P<who>(?:(?:[A-Z][\w'’.-]*|von|van|der|de|la|al|bin)\s+){1,5}?)(?:\w+ly\s+)?"
+    rf"(?:{_VERBS})\b",
 )
 
 
-def actor(question: str) -> frozenset[str]:
-    """Stems (with aliases) of the person a "how did X respond / what did X say" question is
-    about; empty for any other question."""
+def last_question(question: str) -> str:
+    """Of several questions (a follow-up joined to the turn before it) the last, which is the
+    one asked, without an opening such as "And" or "According to the article,"."""
     asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q.strip()]
-    m = _ACTOR.match(_OPENING.sub("", asked[-1] if asked else question))
+    return _OPENING.sub("", asked[-1] if asked else question.strip())
+
+
+def actor(question: str) -> frozenset[str]:
+    """Stems (with aliases) of the surname of the person a "how did X respond / what did X say"
+    question is about (the last word of the name: "Donald Tusk" is not "Donald Trump");
+    empty for any other question."""
+    m = _ACTOR.match(last_question(question))
     if not m:
         return frozenset()
-    stems: set[str] = set()
-    for w in analyse(m.group("who")).words:
-        if w.low not in TITLES:
-            stems |= aliases_of(w.stem)
-    return frozenset(stems)
+    words = [w for w in analyse(m.group("who")).words if w.text[:1].isupper()]
+    words = [w for w in words if w.low not in TITLES and w.low != "the"]
+    return frozenset(aliases_of(words[-1].stem)) if words else frozenset()
 
 
-def names_actor(who: frozenset[str], text: str, before: str = "") -> bool:
-    """Does ``text`` name the asked person, or say "he"/"she" right after a sentence
-    (``before``) that does?"""
-    words = analyse(text).words
-    if any(w.stem in who for w in words):
+def _names(who: frozenset[str], text: Text) -> bool:
+    return any(w.stem in who and w.text[:1].isupper() for w in text.words)
+
+
+def names_actor(who: frozenset[str], text: str, before: Sequence[str] = ()) -> bool:
+    """Does ``text`` name the asked person (capitalised), or say "he"/"she" where the person
+    is the one spoken of: the speaker the sentences ``before`` it quote (``roles.referents``),
+    or else the first name of the nearest one that names anyone, looking past sentences
+    that are themselves about "he" (two at most)?"""
+    t = analyse(text)
+    if _names(who, t):
         return True
-    pronoun = any(w.low in ("he", "she") for w in words)
-    return pronoun and any(w.stem in who for w in analyse(before).words)
+    if not any(w.low in ("he", "she") for w in t.words):
+        return False
+    earlier = [analyse(b) for b in before][-2:]
+    if said_by := referents(earlier):
+        return bool(said_by & who)
+    for b in reversed(earlier):
+        named = [w for w in b.words if w.text[:1].isupper() and w.content and w.low not in TITLES]
+        if named:
+            return named[0].stem in who
+        if not any(w.low in ("he", "she") for w in b.words[:3]):
+            return False
+    return False
 
 
 @dataclass(frozen=True)
 class Asks:
     """What an answer to the question must give: a name, number or time, if the question asks
-    one. (Not a share of the question's words: one sentence holds fewer of them than an
-    answer's windows do; "… with close participation from Türkiye" answers "which country
-    plays the maritime role in the working group?" with 0.25 of them.)"""
+    one, and the asked person's words, if it asks whose. (Not a share of the question's
+    words: one sentence holds fewer of them than an answer's windows do; "… with close
+    participation from Türkiye" answers "which country plays the maritime role in the
+    working group?" with 0.25 of them.)"""
 
     kind: Kind | None
     names: set[str]
     who: frozenset[str] = frozenset()  # ``actor``: whose words or deeds are asked
 
-    def could_answer(self, question: str, sentence: str, before: str = "") -> bool:
+    @classmethod
+    def of(cls, question: str, evidence: Sequence[str]) -> Asks:
+        kind = asked_kind(question)
+        names = evidence_names([analyse(t) for t in evidence]) if kind else set()
+        return cls(kind, names, actor(question))
+
+    def could_answer(self, question: str, sentence: str, before: Sequence[str] = ()) -> bool:
         if self.who and not names_actor(self.who, sentence, before):
             return False
         return self.kind is None or gives(self.kind, sentence, question, self.names)
+
+
+@dataclass(frozen=True)
+class Cited:
+    """A kept sentence of an answer, with a window it was verified on and the sentences of
+    that passage before the window (for "he")."""
+
+    claim: str
+    window: str
+    before: tuple[str, ...] = ()
+
+
+def near_miss(question: str, cited: Sequence[Cited], asks: Asks, answer_about: float) -> str | None:
+    """Why the verified answer is beside the point, or None: its windows together hold less
+    than ``answer_about`` of the question's words, or none of its sentences gives what the
+    question asks, or none is the asked person's (the claim or its window names them)."""
+    share = about(question, " ".join(c.window for c in cited))
+    if share < answer_about:
+        return f"the cited sentences hold {share:.2f} of the question's words"
+    if asks.kind and not any(gives(asks.kind, c.claim, question, asks.names) for c in cited):
+        return f"no sentence gives the {asks.kind} the question asks"
+    if asks.who and not any(
+        names_actor(asks.who, c.claim) or names_actor(asks.who, c.window, c.before) for c in cited
+    ):
+        return "no cited sentence is the asked person's"
+    return None
 
 
 # Openings that come before the question word of a follow-up or a hedged question.
@@ -140,8 +202,7 @@ _OPENING = re.compile(
 def asked_kind(question: str) -> Kind | None:
     """The shape of the answer a question asks for, when it has one. Of several questions
     (a follow-up joined to the turn before it), the last one asks."""
-    asked = [q for q in re.split(r"(?<=\?)\s+", question.strip()) if q.strip()]
-    last = _OPENING.sub("", asked[-1] if asked else question)
+    last = last_question(question)
     for pattern, kind in _KINDS:
         if pattern.match(last):
             return kind

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from rag.verification.analysis import analyse
+from rag.verification.asked import last_question
 from rag.verification.checks import negated
 
 YES_NO = re.compile(r"^(yes|no)\b[,.:;!—–-]*\s*", re.I)
@@ -27,19 +28,32 @@ def is_polar(question: str) -> bool:
 
 
 _LEAD = re.compile(r"^([^,;:]{6,80}),\s+(?=\S)")
+# Leads that narrow what follows rather than set the scene: a condition, a source.
+_NARROWING = re.compile(r"^\s*(if|unless|assuming|provided|should|according|in case)\b", re.I)
 
 
-def echoed_lead(text: str, question: str) -> int | None:
+def echoed_lead(text: str, question: str, evidence: str) -> int | None:
     """Where the answer starts after the lead-in the question opens with, copied word for
     word ("After the September Paris summit, Trump said ..." to "After the September Paris
     summit, what did Trump say ...?"): the question's premise, which the passage that gives
-    the answer need not repeat. Only the question's own opening (a phrase it holds elsewhere
-    may be about something else), and only when a statement of four words or more follows."""
-    m, q = _LEAD.match(text), _LEAD.match(question.strip())
-    if not m or not q or len(text[m.end() :].split()) < 4:
+    the answer need not repeat. Only the asked question's own opening (a phrase it holds
+    elsewhere may be about something else), only when a statement of four words or more
+    follows, never a condition or a source ("If ...", "According to ..."), and only when
+    the ``evidence`` shown holds the lead's numbers and names ("In 2024, ..." is no premise
+    to drop where the passages say 2023)."""
+    m, q = _LEAD.match(text), _LEAD.match(last_question(question))
+    if not m or not q or len(text[m.end() :].split()) < 4 or _NARROWING.match(m.group(1)):
         return None
     words = re.findall(r"\w+", m.group(1).lower())
-    return m.end() if len(words) >= 2 and words == re.findall(r"\w+", q.group(1).lower()) else None
+    if len(words) < 2 or words != re.findall(r"\w+", q.group(1).lower()):
+        return None
+    lead, shown = analyse(m.group(1)), analyse(evidence)
+    if {n.value for n in lead.numbers} - {n.value for n in shown.numbers}:
+        return None
+    capitalised = {w.stem for w in shown.words if w.text[:1].isupper()}
+    if any(w.text[:1].isupper() and w.stem not in capitalised for w in lead.words[1:]):
+        return None
+    return m.end()
 
 
 def fragment(text: str) -> bool:
