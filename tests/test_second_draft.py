@@ -56,11 +56,11 @@ def test_a_lead_copied_from_the_question_is_its_premise(draft: str, rest: str | 
             "In 2024, Northport bought 40 ferries.",
             "Northport bought 40 ferries in 2023.",
         ),
-        # A name of the premise that no passage holds.
+        # A weekday of the premise that neither the passages nor their dates hold.
         (
-            "After the Eastbay vote, who will chair the harbour board?",
-            "After the Eastbay vote, Anna Weller will chair the harbour board.",
-            "After the Northport vote, Anna Weller will chair the harbour board.",
+            "After the vote on Friday, who will chair the harbour board?",
+            "After the vote on Friday, Anna Weller will chair the harbour board.",
+            "After the vote on Monday, Anna Weller will chair the harbour board.",
         ),
         # A condition and a source are part of the claim, not a premise.
         (

@@ -69,6 +69,8 @@ def verify_answer(
     windows of the whole answer must hold together."""
     by_n = {p.n: p for p in passages}
     shown_text = format_passages(passages, dated)
+    # A premise's month or weekday may be the articles' own date.
+    dated_text = format_passages(passages, dated=True)
     polar = is_polar(question)
     log: list[dict[str, object]] = []
     kept: list[Kept] = []
@@ -109,7 +111,7 @@ def verify_answer(
                 prefix = m.group(0).strip().rstrip(",.:;") + ", "
             body = body[m.end() :]
             body = body[:1].upper() + body[1:]
-        if (lead := echoed_lead(body, question, shown_text)) is not None:
+        if (lead := echoed_lead(body, question, dated_text)) is not None:
             entry["lead"] = f"removed, copied from the question: {body[:lead]!r}"
             body = body[lead:].lstrip(" ,")
             body = body[:1].upper() + body[1:]

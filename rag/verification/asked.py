@@ -70,7 +70,7 @@ _TIME_PREPOSITIONS = frozenset("after before until once following within by sinc
 _AMOUNT_WORDS = frozenset(
     "one single none both half third quarter dozens hundreds thousands millions several".split()
 )
-_CALENDAR = lx.SLOTS[0] | lx.SLOTS[1] | lx.SLOTS[3]
+_CALENDAR = lx.CALENDAR
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rag.verification import lexicon as lx
 from rag.verification.analysis import analyse
 from rag.verification.asked import last_question
 from rag.verification.checks import negated
@@ -39,8 +40,10 @@ def echoed_lead(text: str, question: str, evidence: str) -> int | None:
     the answer need not repeat. Only the asked question's own opening (a phrase it holds
     elsewhere may be about something else), only when a statement of four words or more
     follows, never a condition or a source ("If ...", "According to ..."), and only when
-    the ``evidence`` shown holds the lead's numbers and names ("In 2024, ..." is no premise
-    to drop where the passages say 2023)."""
+    the ``evidence`` (the shown passages with their datelines) holds the lead's numbers,
+    weekdays, months and seasons ("In 2024, ..." is no premise to drop where the passages
+    say 2023). Its names need not be there: they say which event the premise is, and the
+    statement after it is verified in full."""
     m, q = _LEAD.match(text), _LEAD.match(last_question(question))
     if not m or not q or len(text[m.end() :].split()) < 4 or _NARROWING.match(m.group(1)):
         return None
@@ -50,8 +53,8 @@ def echoed_lead(text: str, question: str, evidence: str) -> int | None:
     lead, shown = analyse(m.group(1)), analyse(evidence)
     if {n.value for n in lead.numbers} - {n.value for n in shown.numbers}:
         return None
-    capitalised = {w.stem for w in shown.words if w.text[:1].isupper()}
-    if any(w.text[:1].isupper() and w.stem not in capitalised for w in lead.words[1:]):
+    dated = {w.low for w in shown.words if w.low in lx.CALENDAR}
+    if any(w.low in lx.CALENDAR and w.low not in dated for w in lead.words):
         return None
     return m.end()
 

@@ -230,6 +230,8 @@ SLOTS = [
     # "no second invasion" is not "no third invasion"
     {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"},
 ]
+# Weekdays, months and seasons: the words that date something by name.
+CALENDAR = frozenset(SLOTS[0] | SLOTS[1] | SLOTS[3])
 # Counting words that stand for a number ("a dozen", "a pair").
 COUNT_WORDS = {"dozen": 12, "pair": 2, "couple": 2, "half": 0.5}
 # "first" is left out: it is as often "initial", "original" or "earliest" as a count.
