@@ -56,6 +56,8 @@ class Verified:
     quoted_judge: float | None = None
     # Verified sentences that do not answer the question (rag.verification.asked): why.
     near_miss: str | None = None
+    # A second draft's P(yes) as the answer, from the judge (``verify_retry``).
+    retry_judge: float | None = None
     # The shown passage's number behind each citation, in the citations' order.
     cited_passages: list[int] = field(default_factory=list)
 

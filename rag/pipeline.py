@@ -176,8 +176,10 @@ class Pipeline:
             trace.decision = f"fallback: {'second draft: ' if retried else ''}{exc}"
             yield finish(self._fallback(passages, trace))
             return
-        if model_declined(raw) and not retried:
-            trace.decision = "abstain: the model found no answer in the passages"
+        if model_declined(raw) or (retried and not raw.strip()):
+            trace.decision = "abstain: the model found no answer in the passages" + (
+                ", asked twice" if retried else ""
+            )
             yield finish(
                 Answer(answer=abstention_text(retrieved.chunks), abstained=True, trace=trace)
             )
@@ -219,8 +221,6 @@ class Pipeline:
         self, raw: str, passages: list[Passage], question: str, dated: bool, *, retried: bool
     ) -> Verified:
         s = self.settings
-        if retried and (model_declined(raw) or not raw.strip()):
-            return Verified("", [], partial=False, log=[{"action": "the model declined twice"}])
         if retried:
             return verify_retry(
                 raw,
@@ -261,17 +261,12 @@ def _decision(checked: Verified, retried: bool) -> str:
             if checked.near_miss:
                 return f"abstain: a near miss ({checked.near_miss})"
             return "abstain: no sentence of the answer is supported by a passage"
-        if not checked.log or checked.log[-1].get("action") == "the model declined twice":
-            return "abstain: the model found no answer in the passages, asked twice"
-        judged = [e.get("judge") for e in checked.log if "retry" in e]
         why = (
             f"a near miss ({checked.near_miss})"
             if checked.near_miss
+            else f"the judge did not take it as the answer (P(yes) {checked.retry_judge:.2f})"
+            if checked.retry_judge is not None
             else "no sentence of it is supported by a passage"
-            if not judged
-            else f"the judge did not take it as the answer (P(yes) {judged[-1]:.2f})"
-            if isinstance(judged[-1], float)
-            else "the judge did not answer"
         )
         return f"abstain: the model declined, and its second draft was refused: {why}"
     partly = " (partially supported)" if checked.partial else ""

@@ -233,7 +233,8 @@ def verify_retry(
     p_yes = verifier.answers(format_passages(passages, dated), question, plain, first)
     checked.log.append({"retry": plain, "passage": first, "judge": p_yes})
     if p_yes is None or p_yes < threshold:
-        return Verified("", [], partial=False, log=checked.log)
+        return Verified("", [], partial=False, log=checked.log, retry_judge=p_yes)
+    checked.retry_judge = p_yes
     return checked
 
 

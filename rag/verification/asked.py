@@ -70,7 +70,6 @@ _TIME_PREPOSITIONS = frozenset("after before until once following within by sinc
 _AMOUNT_WORDS = frozenset(
     "one single none both half third quarter dozens hundreds thousands millions several".split()
 )
-_CALENDAR = lx.CALENDAR
 
 
 @lru_cache(maxsize=1)
@@ -122,25 +121,14 @@ def _names(who: frozenset[str], text: Text) -> bool:
 
 
 def names_actor(who: frozenset[str], text: str, before: Sequence[str] = ()) -> bool:
-    """Does ``text`` name the asked person (capitalised), or say "he"/"she" where the person
-    is the one spoken of: the speaker the sentences ``before`` it quote (``roles.referents``),
-    or else the first name of the nearest one that names anyone, looking past sentences
-    that are themselves about "he" (two at most)?"""
+    """Does ``text`` name the asked person (capitalised), or say "he"/"she" where the
+    sentences ``before`` it quote that person (``roles.referents``, as the verifier reads
+    "he": never guessed from a bare name)?"""
     t = analyse(text)
-    if _names(who, t):
+    if any(w.stem in who and w.text[:1].isupper() for w in t.words):
         return True
-    if not any(w.low in ("he", "she") for w in t.words):
-        return False
-    earlier = [analyse(b) for b in before][-2:]
-    if said_by := referents(earlier):
-        return bool(said_by & who)
-    for b in reversed(earlier):
-        named = [w for w in b.words if w.text[:1].isupper() and w.content and w.low not in TITLES]
-        if named:
-            return named[0].stem in who
-        if not any(w.low in ("he", "she") for w in b.words[:3]):
-            return False
-    return False
+    pronoun = any(w.low in ("he", "she") for w in t.words)
+    return pronoun and bool(referents([analyse(b) for b in before]) & who)
 
 
 @dataclass(frozen=True)
@@ -225,7 +213,7 @@ def gives(kind: Kind, answer: str, question: str, names: set[str]) -> bool:
             or any(
                 w.stem not in asked
                 and (
-                    (w.low in _CALENDAR and w.text[:1].isupper())  # "March", not "may decide"
+                    (w.low in lx.CALENDAR and w.text[:1].isupper())  # "March", not "may decide"
                     or w.stem in _time_stems()
                     or (
                         w.low in _TIME_PREPOSITIONS
@@ -267,7 +255,7 @@ def _new_names(at: Text, qt: Text, names: set[str]) -> list[str]:
         w.text
         for w in at.words
         if w.name
-        and w.low not in _CALENDAR  # "Monday" answers "when", not "who"
+        and w.low not in lx.CALENDAR  # "Monday" answers "when", not "who"
         and (not w.initial or bool(aliases_of(w.stem) & names))
         and w.low not in TITLES
         and w.content

@@ -54,7 +54,9 @@ def echoed_lead(text: str, question: str, evidence: str) -> int | None:
     if {n.value for n in lead.numbers} - {n.value for n in shown.numbers}:
         return None
     dated = {w.low for w in shown.words if w.low in lx.CALENDAR}
-    if any(w.low in lx.CALENDAR and w.low not in dated for w in lead.words):
+    # "March", not "may decide" (as ``asked.gives`` reads them).
+    named = {w.low for w in lead.words if w.low in lx.CALENDAR and w.text[:1].isupper()}
+    if named - dated:
         return None
     return m.end()
 
